@@ -467,3 +467,76 @@ public sealed class CostTrackingServiceTests
         Assert.Equal(1 + 4 + 3, TokenEstimator.EstimateTokens(ArtPrompt.FromUser("a")));
     }
 }
+
+public sealed class CostTrackingFailureTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static CostReservationRequest Request(CostPreferences? prefs = null) => new()
+    {
+        ThreadId = "t",
+        InstanceId = "inst",
+        ModelId = "m",
+        Pricing = new ModelPricing { InputPerMillion = 1m, OutputPerMillion = 1m },
+        Preferences = prefs,
+        EstimatedInputTokens = 1_000_000,
+        MaxOutputTokens = 0,
+    };
+
+    [Fact]
+    public async Task SettleAsync_LedgerWriteFails_ThrowsButCountsSpendAndReleasesReservation()
+    {
+        var storage = new FailingWritesStorage();
+        var tracker = new CostTrackingService(storage);
+        var r = await tracker.ReserveAsync(Request(), Ct);
+
+        storage.FailWrites = true;
+        await Assert.ThrowsAsync<IOException>(async () => await tracker.SettleAsync(r, new TokenUsage { InputTokens = 1_000_000 }, cancellationToken: Ct));
+
+        var usage = await tracker.GetThreadUsageAsync("t", Ct);
+        Assert.Equal(1m, usage.Total.Cost);
+        Assert.Equal(0m, usage.ReservedCost);
+        var again = await tracker.SettleAsync(r, new TokenUsage { InputTokens = 1_000_000 }, cancellationToken: Ct);
+        Assert.Equal(1m, again.Cost);
+        Assert.Equal(1, (await tracker.GetThreadUsageAsync("t", Ct)).Total.Calls);
+        await Assert.ThrowsAsync<BudgetExceededException>(async () => await tracker.ReserveAsync(Request(new CostPreferences { MaxCostPerThread = 1.5m }), Ct));
+    }
+
+    [Fact]
+    public async Task ReserveAsync_ObservationManagerThrows_StillRefusesWithBudgetExceeded()
+    {
+        var tracker = new CostTrackingService(new InMemoryStorageAdapter(), new ThrowingObservationManager());
+        await Assert.ThrowsAsync<BudgetExceededException>(async () => await tracker.ReserveAsync(Request(new CostPreferences { MaxCostPerCall = 0.5m }), Ct));
+    }
+
+    private sealed class ThrowingObservationManager : IObservationManager
+    {
+        public Task<Art.Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("observation store down");
+
+        public Task<IReadOnlyList<Art.Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+    }
+
+    private sealed class FailingWritesStorage : IStorageAdapter
+    {
+        private readonly InMemoryStorageAdapter _inner = new();
+
+        public bool FailWrites { get; set; }
+
+        public Task<JsonElement?> GetAsync(string collection, string id, CancellationToken cancellationToken = default) => _inner.GetAsync(collection, id, cancellationToken);
+
+        public Task SetAsync(string collection, string id, JsonElement document, CancellationToken cancellationToken = default) =>
+            FailWrites ? throw new IOException("disk full") : _inner.SetAsync(collection, id, document, cancellationToken);
+
+        public Task DeleteAsync(string collection, string id, CancellationToken cancellationToken = default) => _inner.DeleteAsync(collection, id, cancellationToken);
+
+        public Task<IReadOnlyList<JsonElement>> QueryAsync(string collection, FilterOptions? filter = null, CancellationToken cancellationToken = default) => _inner.QueryAsync(collection, filter, cancellationToken);
+
+        public Task WriteBatchAsync(IReadOnlyList<StorageWrite> writes, CancellationToken cancellationToken = default) => _inner.WriteBatchAsync(writes, cancellationToken);
+
+        public Task ClearAsync(string? collection = null, CancellationToken cancellationToken = default) => _inner.ClearAsync(collection, cancellationToken);
+
+        public ValueTask DisposeAsync() => _inner.DisposeAsync();
+    }
+}
