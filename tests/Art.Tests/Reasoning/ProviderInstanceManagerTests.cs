@@ -191,6 +191,29 @@ public sealed class ProviderInstanceManagerTests
     }
 
     [Fact]
+    public async Task InitializeAsync_RealSecretsRepository_UnlockedIsReadAndLockedIsSkipped()
+    {
+        using var secrets = new Art.Secrets.EncryptedSecretsRepository(new Art.Storage.InMemoryStorageAdapter());
+        await secrets.UnlockWithPasswordAsync("correct horse battery staple", Ct);
+        await secrets.SaveApiKeyAsync("a", SecretKey, Ct);
+
+        var registry = Registry(out var remote, out _, requiresKey: true);
+        await using (var manager = await CreateAsync(registry, new ProviderInstanceManagerOptions { EnvironmentReader = _ => null, SecretsRepository = secrets },
+            new ProviderInstanceConfig { Id = "a", Provider = "fake" }))
+        {
+            Assert.Equal(SecretKey, remote.Created[0].Config.ApiKey);
+            Assert.Equal("***", manager.GetConfig("a").ApiKey);
+        }
+
+        secrets.Lock();
+        var locked = new ProviderInstanceManager([new ProviderInstanceConfig { Id = "a", Provider = "fake" }], Registry(out _, out _, requiresKey: true),
+            new ProviderInstanceManagerOptions { EnvironmentReader = _ => null, SecretsRepository = secrets });
+        var ex = await Assert.ThrowsAsync<ArtConfigurationException>(() => locked.InitializeAsync(Ct));
+        Assert.Contains("instance 'a' (fake) has no API key", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretKey, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InitializeAsync_FactoryThrows_WrapsNamingInstanceScrubsKeyAndDisposesCreated()
     {
         var local = new FakeProviderFactory("local-fake") { LocalByDefault = true, DefaultUrl = "http://127.0.0.1:11434" };
