@@ -41,6 +41,9 @@ public sealed class SqliteStorageAdapter : IStorageAdapter
         CREATE INDEX IF NOT EXISTS ix_documents_thread ON documents (collection, json_extract(json, '$.threadId'));
         """;
 
+    /// <summary>Collation registered on every connection: <see cref="string.CompareOrdinal(string, string)"/>.</summary>
+    private const string OrdinalCollation = "ART_ORDINAL";
+
     private readonly string _connectionString;
     private readonly SqliteStorageOptions _options;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -230,9 +233,41 @@ public sealed class SqliteStorageAdapter : IStorageAdapter
         }, write: true, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Closes every pooled connection of this database, so the file can be moved or deleted.</summary>
+    /// <summary>
+    /// Refreshes the query planner's statistics (bounded <c>ANALYZE</c>). Without statistics SQLite prefers the primary
+    /// key over the <c>threadId</c> expression index; run on dispose, and hosts may call it after bulk loads.
+    /// </summary>
+    public async Task OptimizeAsync(CancellationToken cancellationToken = default)
+    {
+        await RunAsync(async connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA analysis_limit = 1000; ANALYZE;";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, write: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Refreshes statistics (best effort), then closes every pooled connection so the file can be moved or deleted.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
+
+        if (_initialised)
+        {
+            try
+            {
+                await OptimizeAsync().ConfigureAwait(false);
+            }
+            catch (StorageException)
+            {
+                // Statistics are an optimisation; a busy or read-only file must not fail dispose.
+            }
+        }
+
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
@@ -296,12 +331,13 @@ public sealed class SqliteStorageAdapter : IStorageAdapter
             var direction = sort.Descending ? "DESC" : "ASC";
 
             // Rank as in DocumentFilter.CompareValues, then the value: numbers numerically (booleans extract as 0/1),
-            // strings by UTF-8 bytes (BINARY), objects/arrays by their JSON text.
+            // strings by UTF-16 code units like string.CompareOrdinal (SQLite's BINARY compares UTF-8 bytes, which
+            // orders U+E000..U+FFFF after supplementary characters), objects/arrays by their JSON text.
             sql.Append(CultureInfo.InvariantCulture, $"CASE json_type(json, {path}) WHEN 'integer' THEN 1 WHEN 'real' THEN 1 WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'text' THEN 2 WHEN 'object' THEN 3 WHEN 'array' THEN 3 ELSE 0 END {direction}, ");
-            sql.Append(CultureInfo.InvariantCulture, $"json_extract(json, {path}) {direction}, ");
+            sql.Append(CultureInfo.InvariantCulture, $"json_extract(json, {path}) COLLATE {OrdinalCollation} {direction}, ");
         }
 
-        sql.Append("id ASC");
+        sql.Append(CultureInfo.InvariantCulture, $"id COLLATE {OrdinalCollation} ASC");
         var skip = Math.Max(0, filter?.Skip ?? 0);
         if (filter?.Limit is { } limit || skip > 0)
         {
@@ -372,6 +408,7 @@ public sealed class SqliteStorageAdapter : IStorageAdapter
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            connection.CreateCollation(OrdinalCollation, static (x, y) => string.CompareOrdinal(x, y));
             using var pragma = connection.CreateCommand();
             var busyMs = (long)Math.Max(0, _options.BusyTimeout.TotalMilliseconds);
             pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {busyMs}; PRAGMA synchronous = {(_options.SynchronousFull ? "FULL" : "NORMAL")};");

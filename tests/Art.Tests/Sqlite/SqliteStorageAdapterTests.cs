@@ -107,5 +107,37 @@ public sealed class SqliteStorageAdapterTests : StorageAdapterContractTests
         Assert.Contains(parameters, p => Equals(p.Value, "x' OR '1'='1"));
     }
 
+    [Fact]
+    public async Task Query_ByThreadId_UsesExpressionIndex()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Storage.WriteBatchAsync(Enumerable.Range(0, 2000)
+            .Select(i => StorageWrite.Set("conversations", $"m{i}", Doc($$"""{"id":"m{{i}}","threadId":"t{{i % 100}}"}""")))
+            .ToList(), ct);
+        await ((SqliteStorageAdapter)Storage).OptimizeAsync(ct);
+        var (sql, parameters) = SqliteStorageAdapter.BuildQuery("conversations", FilterOptions.WhereEquals("threadId", "t"));
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath}");
+        await connection.OpenAsync(ct);
+        connection.CreateCollation("ART_ORDINAL", (x, y) => string.CompareOrdinal(x, y));
+        using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var plan = new List<string>();
+        using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.True(plan.Any(p => p.Contains("ix_documents_thread", StringComparison.Ordinal)), string.Join(" | ", plan) + " :: " + sql);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearPool(connection);
+    }
+
     private static string Normalise(string json) => JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement);
 }

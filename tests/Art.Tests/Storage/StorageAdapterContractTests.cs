@@ -158,6 +158,19 @@ public abstract class StorageAdapterContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Query_StringSort_IsUtf16Ordinal_ForIdsAndValues()
+    {
+        // U+FFFD vs U+1F600: UTF-16 ordinal puts the emoji (surrogate D83D) first; UTF-8 byte order would not.
+        await SeedAsync("u",
+            "{\"id\":\"\uFFFD\",\"v\":\"\uFFFD\"}",
+            "{\"id\":\"\uD83D\uDE00\",\"v\":\"\uD83D\uDE00\"}",
+            "{\"id\":\"a\",\"v\":\"a\"}");
+        string[] expected = ["a", "\uD83D\uDE00", "\uFFFD"];
+        Assert.Equal(expected, Ids(await Storage.QueryAsync("u", null, Ct)));
+        Assert.Equal(expected, Ids(await Storage.QueryAsync("u", new FilterOptions { Sort = [SortField.Asc("v")] }, Ct)));
+    }
+
+    [Fact]
     public async Task Query_InvalidFieldPath_ThrowsArgumentException()
     {
         await SeedAsync("x", """{"id":"1"}""");

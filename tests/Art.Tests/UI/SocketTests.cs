@@ -84,8 +84,8 @@ public sealed class SocketTests
     [Fact]
     public void Notify_ThrowingSubscriber_OthersStillReceive_CallerUnaffected_ErrorLogged()
     {
-        var logger = new FakeLogger();
-        var socket = new ObservationSocket(logger: new TypedLogger<ObservationSocket>(logger));
+        var logger = new FakeLogger<ObservationSocket>();
+        var socket = new ObservationSocket(logger: logger);
         var before = 0;
         var after = 0;
         using var a = socket.Subscribe(_ => before++);
@@ -269,16 +269,5 @@ public sealed class SocketTests
         Volatile.Write(ref stop, true);
         await notifier.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(0, socket.SubscriberCount);
-    }
-
-    private sealed class TypedLogger<T>(ILogger inner) : ILogger<T>
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => inner.BeginScope(state);
-
-        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            inner.Log(logLevel, eventId, state, exception, formatter);
     }
 }
