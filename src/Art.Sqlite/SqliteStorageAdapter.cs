@@ -53,22 +53,18 @@ public sealed class SqliteStorageAdapter : IStorageAdapter
 
     /// <summary>Opens (or creates) the database file at <paramref name="databasePath"/>, creating its directory if missing.</summary>
     public SqliteStorageAdapter(string databasePath, SqliteStorageOptions? options = null)
-        : this(BuildConnectionString(databasePath), options, fromPath: true)
+        : this(new SqliteConnectionStringBuilder { DataSource = CheckPath(databasePath), Mode = SqliteOpenMode.ReadWriteCreate }, options)
     {
     }
 
-    private SqliteStorageAdapter(string connectionString, SqliteStorageOptions? options, bool fromPath)
+    private SqliteStorageAdapter(SqliteConnectionStringBuilder builder, SqliteStorageOptions? options)
     {
-        _ = fromPath;
         _options = options ?? new SqliteStorageOptions();
-        var builder = new SqliteConnectionStringBuilder(connectionString)
-        {
-            Pooling = true,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds)),
-        };
+        builder.Pooling = true;
+        builder.DefaultTimeout = Math.Max(1, (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds));
         if (string.IsNullOrWhiteSpace(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
         {
-            throw new ArgumentException("SqliteStorageAdapter needs a database file; use InMemoryStorageAdapter for an ephemeral store.", nameof(connectionString));
+            throw new ArgumentException("SqliteStorageAdapter needs a database file; use InMemoryStorageAdapter for an ephemeral store.", nameof(builder));
         }
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
@@ -88,7 +84,7 @@ public sealed class SqliteStorageAdapter : IStorageAdapter
     public static SqliteStorageAdapter FromConnectionString(string connectionString, SqliteStorageOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        return new SqliteStorageAdapter(connectionString, options, fromPath: false);
+        return new SqliteStorageAdapter(new SqliteConnectionStringBuilder(connectionString), options);
     }
 
     public async Task<JsonElement?> GetAsync(string collection, string id, CancellationToken cancellationToken = default)
@@ -368,10 +364,10 @@ public sealed class SqliteStorageAdapter : IStorageAdapter
         return doc.RootElement.Clone();
     }
 
-    private static string BuildConnectionString(string databasePath)
+    private static string CheckPath(string databasePath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
-        return new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(databasePath), Mode = SqliteOpenMode.ReadWriteCreate }.ToString();
+        return Path.GetFullPath(databasePath);
     }
 
     private async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> action, bool write, CancellationToken cancellationToken)

@@ -94,6 +94,16 @@ public sealed class SqliteStorageAdapterTests : StorageAdapterContractTests
     }
 
     [Fact]
+    public async Task FromConnectionString_FileDatabase_SharesDataWithPathCtor_MemoryRejected()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Storage.SetAsync("c", "1", Doc("""{"id":"1"}"""), ct);
+        await using var viaCs = SqliteStorageAdapter.FromConnectionString($"Data Source={DbPath}");
+        Assert.NotNull(await viaCs.GetAsync("c", "1", ct));
+        Assert.Throws<ArgumentException>(() => SqliteStorageAdapter.FromConnectionString("Data Source=:memory:"));
+    }
+
+    [Fact]
     public void BuildQuery_PutsValuesInParameters_NotInSql()
     {
         var (sql, parameters) = SqliteStorageAdapter.BuildQuery("c", new FilterOptions
