@@ -14,14 +14,14 @@ public sealed class EncryptedSecretsRepositoryTests
     {
         public List<NewObservation> Recorded { get; } = [];
 
-        public Task<Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
+        public Task<Art.Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
         {
             lock (Recorded)
             {
                 Recorded.Add(observation);
             }
 
-            return Task.FromResult(new Observation.Observation
+            return Task.FromResult(new Art.Observation.Observation
             {
                 Id = Guid.NewGuid().ToString(),
                 Timestamp = DateTimeOffset.UtcNow,
@@ -32,8 +32,8 @@ public sealed class EncryptedSecretsRepositoryTests
             });
         }
 
-        public Task<IReadOnlyList<Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<Observation.Observation>>([]);
+        public Task<IReadOnlyList<Art.Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<Art.Observation.Observation>>([]);
     }
 
     private static async Task<string> DumpStorageAsync(IStorageAdapter storage) =>

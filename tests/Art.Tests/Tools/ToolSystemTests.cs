@@ -33,13 +33,13 @@ public sealed class ToolSystemTests
     {
         public List<NewObservation> Recorded { get; } = [];
 
-        public Task<Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
+        public Task<Art.Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
         {
             Recorded.Add(observation);
-            return Task.FromResult(new Observation.Observation { Id = "o", Timestamp = DateTimeOffset.UtcNow, Type = observation.Type, Title = observation.Title ?? "t", Content = observation.Content });
+            return Task.FromResult(new Art.Observation.Observation { Id = "o", Timestamp = DateTimeOffset.UtcNow, Type = observation.Type, Title = observation.Title ?? "t", Content = observation.Content });
         }
 
-        public Task<IReadOnlyList<Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<Observation.Observation>>([]);
+        public Task<IReadOnlyList<Art.Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<Art.Observation.Observation>>([]);
     }
 
     private sealed class SlowTool : IToolExecutor
