@@ -330,6 +330,12 @@ internal sealed class SignalingTimeProvider(FakeTimeProvider inner) : TimeProvid
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = inner.CreateTimer(callback, state, dueTime, period);
+        Signal(dueTime);
+        return new SignalingTimer(this, timer);
+    }
+
+    private void Signal(TimeSpan dueTime)
+    {
         TaskCompletionSource changed;
         lock (_gate)
         {
@@ -339,7 +345,21 @@ internal sealed class SignalingTimeProvider(FakeTimeProvider inner) : TimeProvid
         }
 
         changed.TrySetResult();
-        return timer;
+    }
+
+    /// <summary>Reports Change calls too (CancellationTokenSource.CancelAfter re-arms one timer).</summary>
+    private sealed class SignalingTimer(SignalingTimeProvider owner, ITimer inner) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            var result = inner.Change(dueTime, period);
+            owner.Signal(dueTime);
+            return result;
+        }
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     /// <summary>Waits until a timer with exactly <paramref name="dueTime"/> was created.</summary>
