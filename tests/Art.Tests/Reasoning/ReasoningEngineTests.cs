@@ -668,4 +668,86 @@ public sealed class ReasoningEngineTests
         Assert.False(h.Router.Requests[0].AllowFallback);
         Assert.Single(h.Observations.OfType(ObservationType.ModelFallbackFailed));
     }
+
+    [Fact]
+    public async Task CallAsync_BudgetRefusedForFallback_SkipsItAndTriesTheNext()
+    {
+        var h = new EngineHarness(EngineHarness.Decide("a", "b", "c"));
+        h.Costs.Refuse = r => r.InstanceId == "b" ? new BudgetExceededException(r.ThreadId, BudgetLimitKind.CostPerCall, 0.01m, 0m, 0.5m) : null;
+        h.Instance("a").Enqueue(ScriptedResponse.Failure(ProviderErrorKind.Auth));
+        var b = h.Instance("b").Enqueue(ScriptedResponse.Text("expensive"));
+        h.Instance("c").Enqueue(ScriptedResponse.Text("cheap"));
+
+        var response = await h.Build().CallAsync(Prompt, EngineHarness.Call(), Ct);
+
+        Assert.Equal("c", response.InstanceId);
+        Assert.Equal(2, response.Attempts);
+        Assert.Empty(b.Requests);
+        var success = Assert.Single(h.Observations.OfType(ObservationType.ModelFallbackSuccess));
+        Assert.Equal(["failed", "skipped", "success"], success.Content.GetProperty("history").EnumerateArray().Select(e => e.GetProperty("outcome").GetString()));
+    }
+
+    [Fact]
+    public async Task CallAsync_MaxFallbacksReached_StopsAndRethrowsLastError()
+    {
+        var h = new EngineHarness(EngineHarness.Decide("a", "b", "c"));
+        h.Options = h.Options with { MaxFallbacks = 1 };
+        h.Instance("a").Enqueue(ScriptedResponse.Failure(ProviderErrorKind.Auth, "a"));
+        h.Instance("b").Enqueue(ScriptedResponse.Failure(ProviderErrorKind.ModelNotFound, "b"));
+        var c = h.Instance("c").Enqueue(ScriptedResponse.Text("never"));
+
+        var error = await Assert.ThrowsAsync<ProviderException>(() => h.Build().CallAsync(Prompt, EngineHarness.Call(), Ct));
+
+        Assert.Equal(ProviderErrorKind.ModelNotFound, error.Kind);
+        Assert.Empty(c.Requests);
+    }
+
+    [Fact]
+    public async Task CallAsync_UnclassifiedIoFailure_IsRetriedAsTransient()
+    {
+        var h = new EngineHarness();
+        var a = h.Instance("a").Enqueue(ScriptedResponse.Create().Fail(() => new IOException("connection reset by peer")), ScriptedResponse.Text("ok"));
+
+        var response = await h.Build().CallAsync(Prompt, EngineHarness.Call(), Ct);
+
+        Assert.Equal("ok", response.Content);
+        Assert.Equal(2, a.Requests.Count);
+        Assert.Equal(("a", AttemptOutcome.TransientFailure, ProviderErrorKind.Transient), h.Router.Outcomes[0]);
+    }
+
+    [Fact]
+    public async Task CallAsync_AdapterBug_IsRethrownWithoutRetryOrFallback()
+    {
+        var h = new EngineHarness(EngineHarness.Decide("a", "b"));
+        var a = h.Instance("a").Enqueue(ScriptedResponse.Create().Fail(() => new InvalidOperationException("adapter bug")), ScriptedResponse.Text("never"));
+        var b = h.Instance("b").Enqueue(ScriptedResponse.Text("never"));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Build().CallAsync(Prompt, EngineHarness.Call(), Ct));
+
+        Assert.Equal("adapter bug", error.Message);
+        Assert.Single(a.Requests);
+        Assert.Empty(b.Requests);
+        Assert.Equal(0, h.Instances.Held);
+        Assert.Equal(0, h.Costs.Outstanding);
+    }
+
+    [Fact]
+    public async Task StreamAsync_ConsumerStopsAfterUsageArrived_SettlesPartialUsage()
+    {
+        var h = new EngineHarness();
+        h.Instance("a").Enqueue(ScriptedResponse.Create().Usage(9, 1).Content("a", "b"));
+
+        await foreach (var e in h.Build().StreamAsync(Prompt, EngineHarness.Call(), Ct))
+        {
+            if (e is ContentDelta)
+            {
+                break;
+            }
+        }
+
+        var settled = Assert.Single(h.Costs.Settled);
+        Assert.Equal(9, settled.Usage.InputTokens);
+        Assert.Empty(h.Costs.Released);
+        Assert.Equal(0, h.Instances.Held);
+    }
 }
