@@ -55,7 +55,10 @@ namespace Art.Reasoning;
 /// that is followed by another attempt (a retry or a fallback), recorded before the backoff; then, for every call that
 /// made more than one attempt, exactly one MODEL_FALLBACK_SUCCESS (content says whether a fallback, not the primary,
 /// answered) or MODEL_FALLBACK_FAILED; MODEL_FALLBACK_FAILED is also recorded when the targets ran out after a single
-/// attempt. Cancelled calls record neither. Each observation becomes one ModelEvent. Nothing is recorded per chunk.</para>
+/// attempt. Cancelled calls record neither. Each observation becomes one ModelEvent. Nothing is recorded per chunk.
+/// A MODEL_FALLBACK_ATTEMPT names the <em>next</em> target in its InstanceId/ModelId (what the UI shows as "trying
+/// X") and the failed attempt in <c>content.failed</c>. <see cref="ReasoningEngineOptions.MaxFallbacks"/> counts the
+/// targets taken from the fallback list, skipped ones included.</para>
 /// <para><b>Costs</b>: each attempt reserves its own estimate (chars/4 + images + max output); on success it is settled
 /// with the summed <see cref="UsageReported"/> events (and the provider's cost); on failure, cancellation or early
 /// disposal it is settled when usage arrived, else released. Leases are released exactly once per attempt. Nothing
