@@ -363,7 +363,10 @@ internal sealed class SignalingTimeProvider(FakeTimeProvider inner) : TimeProvid
     }
 
     /// <summary>Waits until a timer with exactly <paramref name="dueTime"/> was created.</summary>
-    public async Task WaitForTimerAsync(TimeSpan dueTime, TimeSpan timeout)
+    public async Task WaitForTimerAsync(TimeSpan dueTime, TimeSpan timeout) => await WaitForTimerAsync(d => d == dueTime, timeout, 1);
+
+    /// <summary>Waits until <paramref name="count"/> timers matching <paramref name="match"/> were created or re-armed; returns their due times.</summary>
+    public async Task<IReadOnlyList<TimeSpan>> WaitForTimerAsync(Func<TimeSpan, bool> match, TimeSpan timeout, int count)
     {
         using var cts = new CancellationTokenSource(timeout);
         while (true)
@@ -371,9 +374,10 @@ internal sealed class SignalingTimeProvider(FakeTimeProvider inner) : TimeProvid
             Task changed;
             lock (_gate)
             {
-                if (_dueTimes.Contains(dueTime))
+                var found = _dueTimes.Where(match).ToList();
+                if (found.Count >= count)
                 {
-                    return;
+                    return found;
                 }
 
                 changed = _changed.Task;

@@ -750,4 +750,49 @@ public sealed class ReasoningEngineTests
         Assert.Empty(h.Costs.Released);
         Assert.Equal(0, h.Instances.Held);
     }
+
+    [Fact]
+    public async Task CallAsync_TransientWithoutRetryAfter_BacksOffExponentiallyWithJitter()
+    {
+        var fake = new FakeTimeProvider();
+        var time = new SignalingTimeProvider(fake);
+        var h = new EngineHarness(EngineHarness.Decide("a"), time: time);
+        h.Options = h.Options with { BaseBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(10) };
+        var a = h.Instance("a").Enqueue(
+            ScriptedResponse.Failure(ProviderErrorKind.Transient),
+            ScriptedResponse.Failure(ProviderErrorKind.Transient),
+            ScriptedResponse.Text("third time"));
+
+        var call = h.Build().CallAsync(Prompt, EngineHarness.Call(), Ct);
+        var first = (await time.WaitForTimerAsync(d => d > TimeSpan.Zero, Wait, 1))[0];
+        Assert.InRange(first, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));
+        fake.Advance(first);
+        var both = await time.WaitForTimerAsync(d => d > TimeSpan.Zero, Wait, 2);
+        Assert.InRange(both[1], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        Assert.Equal(2, a.Requests.Count);
+        fake.Advance(both[1]);
+
+        var response = await call.WaitAsync(Wait, Ct);
+        Assert.Equal("third time", response.Content);
+        Assert.Equal(3, response.Attempts);
+    }
+
+    [Fact]
+    public async Task CallAsync_ManyConcurrentCalls_LeaveNoLeaseOrReservationBehind()
+    {
+        var h = new EngineHarness(EngineHarness.Decide("a", "b"));
+        h.Instance("a").DefaultResponse = ScriptedResponse.Text("x", "y").Usage(2, 2);
+        h.Instance("b").DefaultResponse = ScriptedResponse.Text("z");
+        var engine = h.Build();
+
+        var calls = Enumerable.Range(0, 40).Select(i => Task.Run(() => engine.CallAsync(Prompt, EngineHarness.Call("r" + i), Ct), Ct));
+        var responses = await Task.WhenAll(calls).WaitAsync(Wait, Ct);
+
+        Assert.All(responses, r => Assert.Equal("xy", r.Content));
+        Assert.Equal(40, h.Instances.Acquired);
+        Assert.Equal(0, h.Instances.Held);
+        Assert.Equal(40, h.Costs.Settled.Count);
+        Assert.Equal(0, h.Costs.Outstanding);
+        Assert.Equal(0, engine.ActiveRequests);
+    }
 }
