@@ -17,7 +17,8 @@ namespace Art.Models;
 /// window is the sum; every other entry's <c>max_input_tokens</c> is the whole context window.</item>
 /// <item>Keys may carry a provider prefix (<c>gemini/</c>, <c>deepseek/</c>, <c>openrouter/</c>, <c>ollama/</c>); the model id
 /// drops it, but OpenRouter ids keep their own <c>vendor/model</c> form.</item>
-/// <item>Only chat models of the six ART providers are kept (<c>mode</c> chat, or absent on an entry that has token prices).</item>
+/// <item>Only chat models of the six ART providers are kept (<c>mode</c> chat, or absent on an entry that has token prices);
+/// entries with neither token prices nor token limits (per-session tool fees) are not models and are skipped.</item>
 /// </list>
 /// </remarks>
 public static class LiteLlmPriceMap
@@ -135,6 +136,11 @@ public static class LiteLlmPriceMap
 
         var maxInput = GetInt(entry, "max_input_tokens");
         var maxOutput = GetInt(entry, "max_output_tokens") ?? GetInt(entry, "max_tokens");
+        if (input is null && output is null && maxInput is null && maxOutput is null)
+        {
+            // Not a token-priced model (e.g. "openai/container", a per-session code-interpreter fee).
+            return false;
+        }
         int? context = maxInput;
         if (maxInput is { } mi && maxOutput is { } mo && IsGpt5ContextMinusOutput(provider, modelId, mi, mo))
         {
