@@ -18,7 +18,8 @@ namespace Art.Models;
 /// <item>Keys may carry a provider prefix (<c>gemini/</c>, <c>deepseek/</c>, <c>openrouter/</c>, <c>ollama/</c>); the model id
 /// drops it, but OpenRouter ids keep their own <c>vendor/model</c> form.</item>
 /// <item>Only chat models of the six ART providers are kept (<c>mode</c> chat, or absent on an entry that has token prices);
-/// entries with neither token prices nor token limits (per-session tool fees) are not models and are skipped.</item>
+/// entries with neither token prices nor token limits (per-session tool fees) and entries whose
+/// <c>supported_output_modalities</c> lack text (TTS, music) are skipped.</item>
 /// </list>
 /// </remarks>
 public static class LiteLlmPriceMap
@@ -125,6 +126,12 @@ public static class LiteLlmPriceMap
         var isChat = mode is null ? input is not null || output is not null : string.Equals(mode, "chat", StringComparison.Ordinal);
         if (!isChat)
         {
+            return false;
+        }
+
+        if (entry.TryGetProperty("supported_output_modalities", out var outputs) && outputs.ValueKind == JsonValueKind.Array && !ContainsString(outputs, "text"))
+        {
+            // "chat" models that only speak or make music (TTS, Lyria) cannot answer in text.
             return false;
         }
 
@@ -245,6 +252,19 @@ public static class LiteLlmPriceMap
         {
             capabilities[capability] = value.GetBoolean();
         }
+    }
+
+    private static bool ContainsString(JsonElement array, string value)
+    {
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String && item.ValueEquals(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string? GetString(JsonElement entry, string name) =>

@@ -55,6 +55,7 @@ public sealed partial class ModelRouter : IModelRouter
     private readonly InstanceHealthTracker _health;
     private readonly ModelRouterOptions _options;
     private readonly ILogger _logger;
+    private volatile bool _registryReady;
 
     public ModelRouter(IProviderInstanceManager instances, IModelRegistry registry, InstanceHealthTracker? health = null, ModelRouterOptions? options = null, ILogger<ModelRouter>? logger = null)
     {
@@ -70,11 +71,23 @@ public sealed partial class ModelRouter : IModelRouter
     /// <summary>The circuit breaker the router consults.</summary>
     public InstanceHealthTracker Health => _health;
 
-    public ValueTask<RouteDecision> SelectAsync(RoutingRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<RouteDecision> SelectAsync(RoutingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.Reasoning);
         cancellationToken.ThrowIfCancellationRequested();
+        if (!_registryReady)
+        {
+            // Idempotent: a host that forgot to initialise the registry still routes with the seed and persisted entries.
+            await _registry.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            _registryReady = true;
+        }
+
+        return Select(request);
+    }
+
+    private RouteDecision Select(RoutingRequest request)
+    {
         var ctx = new Context(this, request);
 
         // A half-open probe may be taken by a concurrent caller between the check and the claim: then choose again.
@@ -102,7 +115,7 @@ public sealed partial class ModelRouter : IModelRouter
                 Rejected = ctx.Rejected.ToArray(),
             };
             Log.Routed(_logger, request.ThreadId, primary.InstanceId, primary.ModelId, why, fallbacks.Count);
-            return ValueTask.FromResult(decision);
+            return decision;
         }
 
         throw NoRoute(ctx);
@@ -178,7 +191,13 @@ public sealed partial class ModelRouter : IModelRouter
                     }
                 }
 
-                if (instanceId is not null && TryExplicit(ctx, instanceId, preference.ModelId, out var target, out var unknown))
+                if (instanceId is null)
+                {
+                    ctx.Reject("preference:" + Wire(capability), preference.ModelId, $"preferred target for {Wire(capability)} names neither an instance nor a provider");
+                    break;
+                }
+
+                if (TryExplicit(ctx, instanceId, preference.ModelId, out var target, out var unknown))
                 {
                     return (target, $"preferred model for {Wire(capability)}: instance '{target.InstanceId}' (model {target.ModelId}){UnknownNote(unknown)}");
                 }

@@ -144,6 +144,24 @@ public sealed class ModelRouterTests
     }
 
     [Fact]
+    public async Task Select_PreferredTargetNamingNothing_IsRejectedAndNextStepDecides()
+    {
+        var router = await CreateAsync();
+        var reasoning = new ThreadReasoningConfig
+        {
+            ModelPreferences = new()
+            {
+                DefaultInstanceId = "oai",
+                PreferredModels = new Dictionary<ModelCapability, ModelTarget> { [Vision] = new() { ModelId = "claude-x" } },
+            },
+        };
+
+        var decision = await Select(router, Request(reasoning, Vision));
+        Assert.Equal("default instance 'oai' (model gpt-big)", decision.Why);
+        Assert.Contains(decision.Rejected, r => r.Reason.Contains("neither an instance nor a provider", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Select_DefaultInstance_Step3()
     {
         var router = await CreateAsync();
