@@ -206,19 +206,34 @@ public sealed partial class ModelRegistry : IModelRegistry
     {
         ArgumentNullException.ThrowIfNull(priceMapJson);
         var parsed = await LiteLlmPriceMap.ParseAsync(priceMapJson, ModelInfoSource.Imported, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        var current = _snapshot;
-        var accepted = new List<ModelInfo>(parsed.Count);
-        foreach (var model in parsed)
+        List<ModelInfo> accepted;
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            if (current.ByKey.TryGetValue(model.Key, out var existing) && existing.Source > ModelInfoSource.Imported)
+            // Filter under the write gate so a concurrent discovery or user registration is never overwritten.
+            var current = _snapshot;
+            accepted = new List<ModelInfo>(parsed.Count);
+            foreach (var model in parsed)
             {
-                continue;
+                if (current.ByKey.TryGetValue(model.Key, out var existing) && existing.Source > ModelInfoSource.Imported)
+                {
+                    continue;
+                }
+
+                accepted.Add(model);
             }
 
-            accepted.Add(model);
+            if (accepted.Count > 0)
+            {
+                await _repository.SaveModelsAsync(accepted, cancellationToken).ConfigureAwait(false);
+                _snapshot = current.With(accepted);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
         }
 
-        await RegisterModelsAsync(accepted, cancellationToken).ConfigureAwait(false);
         Log.Imported(_logger, accepted.Count, parsed.Count - accepted.Count);
         return accepted.Count;
     }
