@@ -214,4 +214,32 @@ public sealed class ModelRegistryTests
         var again = await ModelCatalogFile.ReadAsync(stream, TestContext.Current.CancellationToken);
         Assert.Equal(catalog.ToJson(), again.ToJson());
     }
+
+    [Fact]
+    public async Task RegisterModels_ConcurrentWithReads_ReadersAlwaysSeeConsistentSnapshots()
+    {
+        var registry = await CreateAsync(new InMemoryStorageAdapter(), seed: _ => Task.FromResult(new ModelCatalogFile()));
+        var ct = TestContext.Current.CancellationToken;
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                await registry.RegisterModelAsync(Model("p" + (w % 2), $"m-{w}-{i}", 1m, 1m), ct);
+            }
+        }, ct)).ToArray();
+        var reader = Task.Run(() =>
+        {
+            while (!writers.All(t => t.IsCompleted))
+            {
+                var p0 = registry.GetModelsForProvider("p0");
+                Assert.All(p0, m => Assert.Equal("p0", m.Provider));
+                _ = registry.GetModelInfo("p1", "m-1-0");
+            }
+        }, ct);
+
+        await Task.WhenAll(writers);
+        await reader;
+        Assert.Equal(200, registry.Count);
+        Assert.Equal(100, registry.GetModelsForProvider("p1").Count);
+    }
 }

@@ -192,6 +192,15 @@ public sealed class ModelRouterTests
     }
 
     [Fact]
+    public async Task Select_PreferCheaperOff_ConfigurationOrderDecides()
+    {
+        var router = await CreateAsync();
+        var decision = await Select(router, Request(new() { ModelPreferences = new() { PreferCheaperModels = false } }, Vision));
+        Assert.Equal("oai/gpt-big", decision.Primary.ToString());
+        Assert.Equal("first fitting candidate in configuration order: instance 'oai' (model gpt-big)", decision.Why);
+    }
+
+    [Fact]
     public async Task Select_PromptTooLargeForCheapest_ContextWindowFitPicksNext()
     {
         var router = await CreateAsync();
