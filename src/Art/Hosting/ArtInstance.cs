@@ -1,0 +1,178 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Art.Context;
+using Art.Costs;
+using Art.Models;
+using Art.Observation;
+using Art.Reasoning;
+using Art.Secrets;
+using Art.Storage;
+using Art.Tools;
+using Art.UI;
+
+namespace Art.Hosting;
+
+/// <summary>
+/// A running ART: every component wired together, created by <see cref="ArtBuilder.BuildAsync"/> (or
+/// <see cref="ArtHost.CreateArtInstanceAsync"/>, or <c>services.AddArt(...)</c>). Disposing it releases the provider
+/// adapters, locks the key store and closes storage it owns.
+/// </summary>
+public sealed class ArtInstance : IAsyncDisposable
+{
+    private readonly ArtInstanceParts _parts;
+    private int _disposed;
+
+    internal ArtInstance(ArtInstanceParts parts) => _parts = parts;
+
+    /// <summary>The validated configuration the instance was built from.</summary>
+    public ValidatedArtOptions Options => _parts.Options;
+
+    /// <summary>The <see cref="ThreadConfig"/> a thread gets on first use (<c>defaults</c> in art.json).</summary>
+    public ThreadConfig DefaultThreadConfig => _parts.Options.Defaults;
+
+    public IStorageAdapter Storage => _parts.Storage;
+
+    public IStateManager StateManager => _parts.StateManager;
+
+    public IConversationManager ConversationManager => _parts.ConversationManager;
+
+    public IObservationManager ObservationManager => _parts.ObservationManager;
+
+    public UISystem UISystem => _parts.UI;
+
+    /// <summary>The key store, when the host was given one.</summary>
+    public IEncryptedSecretsRepository? Secrets => _parts.Secrets;
+
+    public IModelRegistry ModelRegistry => _parts.ModelRegistry;
+
+    public IProviderInstanceManager ProviderInstanceManager => _parts.ProviderInstances;
+
+    public InstanceHealthTracker HealthTracker => _parts.HealthTracker;
+
+    public IModelRouter Router => _parts.Router;
+
+    public ICostTracker CostTracker => _parts.CostTracker;
+
+    public IReasoningEngine ReasoningEngine => _parts.ReasoningEngine;
+
+    public ToolRegistry ToolRegistry => _parts.ToolRegistry;
+
+    public ToolSystem ToolSystem => _parts.ToolSystem;
+
+    /// <summary>
+    /// The thread's configuration; a thread that does not exist yet is created from <see cref="DefaultThreadConfig"/>
+    /// (so routing, fallbacks and budgets apply to threads an app never configured).
+    /// </summary>
+    public async Task<ThreadConfig> GetOrCreateThreadAsync(string threadId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(threadId);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var existing = await StateManager.GetThreadConfigAsync(threadId, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        if (DefaultThreadConfig.Reasoning.InstanceId is null && DefaultThreadConfig.Reasoning.Provider is null)
+        {
+            throw new ArtConfigurationException(
+                "No provider instance is configured: add one under 'providers' (and optionally defaults:instanceId).",
+                "providers");
+        }
+
+        await StateManager.SetThreadConfigAsync(threadId, DefaultThreadConfig, cancellationToken).ConfigureAwait(false);
+        return DefaultThreadConfig;
+    }
+
+    /// <summary>
+    /// One chat turn on a thread without the agent: the thread is created from the defaults if needed, the user's
+    /// message is persisted first, the thread's system prompt and its last <see cref="ThreadConfig.HistoryLimit"/>
+    /// messages go with it, the answer streams as the engine yields it, and the assistant's answer is persisted when
+    /// the stream completes (a cancelled or failed turn leaves only the user's message).
+    /// </summary>
+    public async IAsyncEnumerable<StreamEvent> StreamChatAsync(
+        string threadId,
+        string message,
+        ChatTurnOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(threadId);
+        ArgumentNullException.ThrowIfNull(message);
+        options ??= new ChatTurnOptions();
+        var config = await GetOrCreateThreadAsync(threadId, cancellationToken).ConfigureAwait(false);
+        var history = await ConversationManager.GetMessagesAsync(
+            threadId,
+            new MessageQuery { Limit = config.HistoryLimit > 0 ? config.HistoryLimit : null, Roles = [MessageRole.User, MessageRole.Assistant] },
+            cancellationToken).ConfigureAwait(false);
+
+        var messages = new List<ArtMessage>(history.Count + 2);
+        if (config.SystemPrompt is { Length: > 0 } system)
+        {
+            messages.Add(ArtMessage.System(system));
+        }
+
+        foreach (var previous in history)
+        {
+            messages.Add(previous.Role == MessageRole.User ? ArtMessage.User(previous.Content) : ArtMessage.Assistant(previous.Content));
+        }
+
+        messages.Add(ArtMessage.User(message));
+        var now = _parts.TimeProvider.GetUtcNow();
+        await ConversationManager.AddMessagesAsync(
+            threadId,
+            [new ConversationMessage { MessageId = Guid.NewGuid().ToString("N"), ThreadId = threadId, Role = MessageRole.User, Content = message, Timestamp = now }],
+            cancellationToken).ConfigureAwait(false);
+
+        var callOptions = new CallOptions
+        {
+            ThreadId = threadId,
+            RequestId = options.RequestId,
+            InstanceId = options.InstanceId,
+            Model = options.Model,
+            Images = options.Images,
+            ResponseSchema = options.ResponseSchema,
+            Parameters = options.Parameters,
+        };
+
+        var answer = new StringBuilder();
+        var completed = false;
+        await foreach (var item in ReasoningEngine.StreamAsync(new ArtPrompt(messages), callOptions, cancellationToken).ConfigureAwait(false))
+        {
+            switch (item)
+            {
+                case ContentDelta delta:
+                    answer.Append(delta.Text);
+                    break;
+                case Completed:
+                    completed = true;
+                    break;
+            }
+
+            yield return item;
+        }
+
+        if (completed)
+        {
+            // Not cancellable: the answer was produced (and paid for); it belongs in the history.
+            await ConversationManager.AddMessagesAsync(
+                threadId,
+                [new ConversationMessage { MessageId = Guid.NewGuid().ToString("N"), ThreadId = threadId, Role = MessageRole.Assistant, Content = answer.ToString(), Timestamp = _parts.TimeProvider.GetUtcNow() }],
+                CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Releases the adapters, locks the key store and disposes storage the instance owns. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _parts.Secrets?.Lock();
+        foreach (var item in _parts.Owned)
+        {
+            await item.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
