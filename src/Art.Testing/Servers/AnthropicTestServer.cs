@@ -161,7 +161,7 @@ public sealed class AnthropicTestServer : LoopbackServer, IProviderTestServer
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
-        if (RequireHeaders && string.IsNullOrEmpty(request.Header("x-api-key")) && string.IsNullOrEmpty(request.Header("authorization")))
+        if (RequireHeaders && string.IsNullOrEmpty(request.Header("x-api-key")))
         {
             await WriteErrorAsync(context, 401, "authentication_error", "x-api-key header is required").ConfigureAwait(false);
             return;
@@ -507,6 +507,8 @@ public sealed class AnthropicTestServer : LoopbackServer, IProviderTestServer
         ["id"] = id,
         ["display_name"] = DisplayName(id),
         ["created_at"] = "2025-09-29T00:00:00Z",
+        ["max_input_tokens"] = 200000,
+        ["max_tokens"] = 64000,
     };
 
     private static string DisplayName(string id)
