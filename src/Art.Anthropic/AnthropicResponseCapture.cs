@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Net;
+using Art.Reasoning;
 
 namespace Art.Anthropic;
 
@@ -23,40 +23,12 @@ internal sealed class AnthropicResponseCapture
 
     public TimeSpan? RetryAfter { get; set; }
 
-    /// <summary>
-    /// Reads <c>retry-after-ms</c> first, then <c>retry-after</c> (seconds or an HTTP date), the order Anthropic's SDKs use.
-    /// </summary>
+    /// <summary>Reads <c>retry-after-ms</c>, then <c>retry-after</c> (seconds or an HTTP date), the order Anthropic's SDKs use.</summary>
     public static TimeSpan? ParseRetryAfter(HttpResponseMessage response, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(response);
-        ArgumentNullException.ThrowIfNull(timeProvider);
-        if (response.Headers.TryGetValues("retry-after-ms", out var msValues)
-            && double.TryParse(msValues.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms >= 0)
-        {
-            return TimeSpan.FromMilliseconds(ms);
-        }
-
-        if (response.Headers.RetryAfter is { } retryAfter)
-        {
-            if (retryAfter.Delta is { } delta)
-            {
-                return delta;
-            }
-
-            if (retryAfter.Date is { } date)
-            {
-                var wait = date - timeProvider.GetUtcNow();
-                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-            }
-        }
-
-        if (response.Headers.TryGetValues("retry-after", out var raw)
-            && double.TryParse(raw.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
-        {
-            return TimeSpan.FromSeconds(seconds);
-        }
-
-        return null;
+        return ProviderErrors.ParseRetryAfter(response.Headers, timeProvider)
+            ?? (response.Headers.TryGetValues("retry-after", out var raw) ? ProviderErrors.ParseRetryAfter(raw.FirstOrDefault(), timeProvider) : null);
     }
 }
 
