@@ -157,7 +157,8 @@ public sealed class AnthropicProviderAdapter : ChatClientProviderAdapter
         var extra = parameters.Extra;
         chatOptions.AdditionalProperties = null;
         chatOptions.MaxOutputTokens = maxTokens;
-        chatOptions.RawRepresentationFactory = _ => CreateParams(model, maxTokens, budget, extra);
+        var sampling = (parameters.Temperature, parameters.TopP, parameters.TopK);
+        chatOptions.RawRepresentationFactory = _ => CreateParams(model, maxTokens, budget, sampling, extra);
     }
 
     protected override void ProcessUpdate(ChatResponseUpdate update, ChatStreamState state)
@@ -169,16 +170,22 @@ public sealed class AnthropicProviderAdapter : ChatClientProviderAdapter
             state.Items[MessageStopSeen] = true;
         }
 
-        if (update.Contents.Any(c => c is TextReasoningContent { RawRepresentation: RedactedThinkingBlock }))
+        for (var i = 0; i < update.Contents.Count; i++)
         {
-            // Redacted thinking: opaque data to send back, not a signature.
-            foreach (var content in update.Contents.ToArray())
+            if (update.Contents[i] is not TextReasoningContent reasoning)
             {
-                if (content is TextReasoningContent { RawRepresentation: RedactedThinkingBlock block })
-                {
-                    state.Output.Add(new ThoughtDelta(string.Empty) { RedactedData = block.Data });
-                    update.Contents.Remove(content);
-                }
+                continue;
+            }
+
+            if (reasoning.RawRepresentation is RedactedThinkingBlock block)
+            {
+                // Redacted thinking: opaque data to send back, not a signature.
+                update.Contents[i] = new TextReasoningContent(string.Empty) { ProtectedData = block.Data, AdditionalProperties = new() { [ArtPromptMapper.RedactedKey] = true } };
+            }
+            else if (reasoning.ProtectedData is { Length: 0 })
+            {
+                // content_block_start of a thinking block carries "signature": ""; the real one comes in signature_delta.
+                reasoning.ProtectedData = null;
             }
         }
 
@@ -188,9 +195,11 @@ public sealed class AnthropicProviderAdapter : ChatClientProviderAdapter
     protected override void CompleteStream(ChatStreamState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (!state.Items.ContainsKey(MessageStopSeen))
+        if (!state.Items.ContainsKey(MessageStopSeen) && state.FinishReason is null)
         {
-            // A stream that ends without message_stop was cut; its text is not a complete answer.
+            // A stream that ends before message_delta (stop reason, final usage) and message_stop was cut; its text is
+            // not a complete answer. A stream whose final message_stop alone is missing (no blank line after it at
+            // the end of the body, as in the SDK's own fixture) has everything and is accepted.
             throw new ProviderException(
                 ProviderErrorKind.Transient,
                 $"The Anthropic stream from '{InstanceId}' ended without message_stop: the response is incomplete.",
@@ -275,7 +284,12 @@ public sealed class AnthropicProviderAdapter : ChatClientProviderAdapter
         _ => DefaultThinkingBudget,
     };
 
-    private static MessageCreateParams CreateParams(string model, int maxTokens, int? budget, IReadOnlyDictionary<string, JsonElement>? extra)
+    private static MessageCreateParams CreateParams(
+        string model,
+        int maxTokens,
+        int? budget,
+        (double? Temperature, double? TopP, int? TopK) sampling,
+        IReadOnlyDictionary<string, JsonElement>? extra)
     {
         var created = new MessageCreateParams { Model = model, MaxTokens = maxTokens, Messages = [] };
         if (budget is { } b)
@@ -283,16 +297,34 @@ public sealed class AnthropicProviderAdapter : ChatClientProviderAdapter
             created = created with { Thinking = new ThinkingConfigEnabled(b) };
         }
 
-        if (extra is { Count: > 0 })
+        // The SDK's MessageCreateParams (13.13.0) has no temperature/top_p/top_k and its IChatClient drops
+        // ChatOptions.Temperature and kin; the Messages API still takes them, so they go into the raw body. Only
+        // values that are set are written (an explicit null would be sent as null).
+        var body = new Dictionary<string, JsonElement>(created.RawBodyData, StringComparer.Ordinal);
+        if (sampling.Temperature is { } temperature)
         {
-            // Provider-specific body fields (metadata, service_tier, output_config, a different thinking shape...)
-            // are sent as given; they win over what ART derived.
-            var body = new Dictionary<string, JsonElement>(created.RawBodyData, StringComparer.Ordinal);
-            foreach (var (key, value) in extra)
-            {
-                body[key] = value;
-            }
+            body["temperature"] = JsonSerializer.SerializeToElement(temperature);
+        }
 
+        if (sampling.TopP is { } topP)
+        {
+            body["top_p"] = JsonSerializer.SerializeToElement(topP);
+        }
+
+        if (sampling.TopK is { } topK)
+        {
+            body["top_k"] = JsonSerializer.SerializeToElement(topK);
+        }
+
+        // Provider-specific body fields (metadata, service_tier, output_config, a different thinking shape...)
+        // are sent as given; they win over what ART derived.
+        foreach (var (key, value) in extra ?? new Dictionary<string, JsonElement>())
+        {
+            body[key] = value;
+        }
+
+        if (body.Count != created.RawBodyData.Count || extra is { Count: > 0 })
+        {
             created = MessageCreateParams.FromRawUnchecked(created.RawHeaderData, created.RawQueryData, body);
         }
 

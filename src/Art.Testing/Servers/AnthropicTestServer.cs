@@ -31,6 +31,9 @@ public sealed class AnthropicTestServer : LoopbackServer, IProviderTestServer
     /// <summary>Whether requests must carry <c>x-api-key</c> and <c>anthropic-version</c> (on by default, like the API).</summary>
     public bool RequireHeaders { get; set; } = true;
 
+    /// <summary>Largest page <c>GET /v1/models</c> returns whatever <c>limit</c> asks (to exercise paging).</summary>
+    public int MaxPageSize { get; set; } = 1000;
+
     public string InstanceBaseUrl => BaseUri.ToString().TrimEnd('/');
 
     /// <summary>Starts a server on a free loopback port.</summary>
@@ -482,6 +485,7 @@ public sealed class AnthropicTestServer : LoopbackServer, IProviderTestServer
         // The paged list shape: data, has_more, first_id, last_id; paged with limit and after_id/before_id.
         var query = QueryHelpers(request.Query);
         var limit = query.TryGetValue("limit", out var l) && int.TryParse(l, CultureInfo.InvariantCulture, out var n) ? Math.Clamp(n, 1, 1000) : 20;
+        limit = Math.Min(limit, Math.Max(1, MaxPageSize));
         var start = 0;
         if (query.TryGetValue("after_id", out var after))
         {
