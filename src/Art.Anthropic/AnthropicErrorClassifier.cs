@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Anthropic.Exceptions;
+using Art.Reasoning;
 
 namespace Art.Anthropic;
 
@@ -175,6 +176,5 @@ internal static class AnthropicErrorClassifier
         return e;
     }
 
-    private static string Redact(string text, string? apiKey) =>
-        string.IsNullOrEmpty(apiKey) ? text : text.Replace(apiKey, "***", StringComparison.Ordinal);
+    private static string Redact(string text, string? apiKey) => ProviderErrors.Redact(text, apiKey);
 }

@@ -44,7 +44,6 @@ public sealed class AnthropicProviderAdapter : ChatClientProviderAdapter
     private const string MessageStopSeen = "anthropic.message_stop";
     private readonly AnthropicClient _client;
     private readonly HttpClient _httpClient;
-    private readonly TimeProvider _timeProvider;
     private readonly string _baseUrl;
 
     public AnthropicProviderAdapter(ProviderAdapterContext context)
@@ -57,7 +56,6 @@ public sealed class AnthropicProviderAdapter : ChatClientProviderAdapter
     {
         _client = client;
         _httpClient = httpClient;
-        _timeProvider = context.TimeProvider;
         _baseUrl = BaseUrlOf(context.Config);
     }
 
@@ -81,7 +79,10 @@ public sealed class AnthropicProviderAdapter : ChatClientProviderAdapter
                         DisplayName = model.DisplayName,
                         ContextWindow = ToInt(model.MaxInputTokens),
                         MaxOutputTokens = ToInt(model.MaxTokens),
-                        ModifiedAt = model.CreatedAt,
+                        Details = new Dictionary<string, string>(StringComparer.Ordinal)
+                        {
+                            ["created_at"] = model.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                        },
                     });
                 }
 
