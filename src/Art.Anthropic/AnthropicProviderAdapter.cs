@@ -159,6 +159,14 @@ public sealed class AnthropicProviderAdapter : ChatClientProviderAdapter
         chatOptions.AdditionalProperties = null;
         chatOptions.MaxOutputTokens = maxTokens;
         var sampling = (parameters.Temperature, parameters.TopP, parameters.TopK);
+        if (budget is not null && (parameters.Temperature is not null || parameters.TopK is not null))
+        {
+            // Extended thinking rejects temperature and top_k changes (HTTP 400). A temperature inherited from thread or
+            // instance defaults must not make a thinking call fail, so they are left out, and the log says so.
+            Logger.LogDebug("Instance {InstanceId}: thinking is on, so temperature and top_k are not sent.", InstanceId);
+            sampling = (null, parameters.TopP, null);
+        }
+
         chatOptions.RawRepresentationFactory = _ => CreateParams(model, maxTokens, budget, sampling, extra);
     }
 

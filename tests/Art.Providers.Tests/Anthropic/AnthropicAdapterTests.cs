@@ -150,6 +150,17 @@ public sealed class AnthropicAdapterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Request_Thinking_LeavesOutTemperatureAndTopKWhichTheApiRejects()
+    {
+        var sent = await SentAsync(ArtPrompt.FromUser("x"), new ModelParameters { ThinkingBudgetTokens = 2048, Temperature = 0.7, TopK = 5, TopP = 0.97 });
+
+        Assert.Equal(2048, sent.GetProperty("thinking").GetProperty("budget_tokens").GetInt32());
+        Assert.False(sent.TryGetProperty("temperature", out _));
+        Assert.False(sent.TryGetProperty("top_k", out _));
+        Assert.Equal(0.97, sent.GetProperty("top_p").GetDouble(), 6);
+    }
+
+    [Fact]
     public async Task Request_Images_Base64AndUrlSources()
     {
         var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==");
