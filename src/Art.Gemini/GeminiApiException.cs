@@ -45,6 +45,9 @@ public sealed class GeminiApiException : Exception
     /// <summary><c>RetryInfo.retryDelay</c> when the service sent one.</summary>
     public TimeSpan? RetryDelay { get; }
 
+    /// <summary><c>QuotaFailure</c> violations' quota ids (e.g. <c>GenerateRequestsPerDayPerProjectPerModel-FreeTier</c>).</summary>
+    public IReadOnlyList<string> QuotaIds { get; init; } = [];
+
     /// <summary>True when the service refused the content (prompt blocked or answer stopped for safety).</summary>
     public bool IsContentFilter { get; init; }
 

@@ -25,11 +25,14 @@ public sealed class GeminiChatClient : IChatClient
     private readonly GeminiChatClientOptions _options;
     private readonly ChatClientMetadata _metadata;
 
-    public GeminiChatClient(GeminiChatClientOptions options, HttpClient? httpClient = null)
+    /// <param name="options">Endpoint, key and limits.</param>
+    /// <param name="httpClient">The client to send with; one is created (and owned) when null.</param>
+    /// <param name="ownsHttpClient">Whether <see cref="Dispose"/> disposes a given <paramref name="httpClient"/>.</param>
+    public GeminiChatClient(GeminiChatClientOptions options, HttpClient? httpClient = null, bool ownsHttpClient = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _ownsHttp = httpClient is null;
+        _ownsHttp = httpClient is null || ownsHttpClient;
         _http = httpClient ?? new HttpClient();
         _metadata = new ChatClientMetadata("gemini", options.BaseUrl, options.DefaultModel);
     }
@@ -371,6 +374,7 @@ public sealed class GeminiChatClient : IChatClient
 
         string? reason = null;
         TimeSpan? retry = null;
+        var quotaIds = new List<string>();
         if (error.TryGetProperty("details", out var details) && details.ValueKind == JsonValueKind.Array)
         {
             foreach (var detail in details.EnumerateArray())
@@ -384,10 +388,20 @@ public sealed class GeminiChatClient : IChatClient
                 {
                     retry = ParseDuration(d);
                 }
+                else if (type.EndsWith("google.rpc.QuotaFailure", StringComparison.Ordinal) && detail.TryGetProperty("violations", out var violations) && violations.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var violation in violations.EnumerateArray())
+                    {
+                        if (violation.TryGetProperty("quotaId", out var q) && q.ValueKind == JsonValueKind.String)
+                        {
+                            quotaIds.Add(q.GetString()!);
+                        }
+                    }
+                }
             }
         }
 
-        return new GeminiApiException(message, statusCode, status, reason, retry);
+        return new GeminiApiException(message, statusCode, status, reason, retry) { QuotaIds = quotaIds };
     }
 
     /// <summary>A protobuf Duration in JSON: <c>"7s"</c>, <c>"1.5s"</c> (or an object with seconds/nanos).</summary>

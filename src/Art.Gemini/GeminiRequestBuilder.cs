@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Art.Reasoning;
 using Microsoft.Extensions.AI;
 
 namespace Art.Gemini;
@@ -24,8 +25,11 @@ public static class GeminiRequestBuilder
     /// <summary>Send schemas as plain JSON Schema (Gemini 2.5+ only) instead of the converted OpenAPI subset.</summary>
     public const string UseJsonSchemaKey = "gemini.useJsonSchema";
 
-    /// <summary>Where a tool call's or a text part's <c>thoughtSignature</c> travels in MEAI contents' AdditionalProperties.</summary>
-    public const string ThoughtSignatureKey = "thoughtSignature";
+    /// <summary>
+    /// Where a tool call's or a text part's <c>thoughtSignature</c> travels in MEAI contents' AdditionalProperties:
+    /// ART's shared key, so <c>ChatClientProviderAdapter</c> carries it to <c>ToolCall.ProviderSignature</c> and back.
+    /// </summary>
+    public const string ThoughtSignatureKey = ArtPromptMapper.SignatureKey;
 
     /// <summary>Prefix of call ids the client made up (Gemini often sends none); such ids are never sent back.</summary>
     public const string SyntheticCallIdPrefix = "gemini-call-";
@@ -140,11 +144,9 @@ public static class GeminiRequestBuilder
                     break;
                 case FunctionCallContent call:
                     callNames[call.CallId] = call.Name;
+                    // No id is sent back: the Gemini API pairs responses with calls by name and order, and ids in a
+                    // history may come from another provider (after a fallback) or be made up by this client.
                     var functionCall = new JsonObject { ["name"] = call.Name, ["args"] = ArgumentsObject(call.Arguments) };
-                    if (!call.CallId.StartsWith(SyntheticCallIdPrefix, StringComparison.Ordinal) && call.CallId.Length > 0)
-                    {
-                        functionCall["id"] = call.CallId;
-                    }
 
                     var callPart = new JsonObject { ["functionCall"] = functionCall };
                     AttachSignature(callPart, Signature(call) ?? pendingSignature);
@@ -152,14 +154,11 @@ public static class GeminiRequestBuilder
                     parts.Add(callPart);
                     break;
                 case FunctionResultContent result:
-                    var name = callNames.TryGetValue(result.CallId, out var known) ? known
-                        : result.AdditionalProperties?.TryGetValue("name", out var n) == true && n is string s ? s
+                    // Gemini needs the function's name on the response: ART's tool name, else the call it answers.
+                    var name = result.AdditionalProperties?.TryGetValue(ArtPromptMapper.ToolNameKey, out var n) == true && n is string s ? s
+                        : callNames.TryGetValue(result.CallId, out var known) ? known
                         : result.CallId;
                     var functionResponse = new JsonObject { ["name"] = name, ["response"] = ResponseObject(result) };
-                    if (!result.CallId.StartsWith(SyntheticCallIdPrefix, StringComparison.Ordinal) && result.CallId.Length > 0 && callNames.ContainsKey(result.CallId))
-                    {
-                        functionResponse["id"] = result.CallId;
-                    }
 
                     parts.Add(new JsonObject { ["functionResponse"] = functionResponse });
                     break;
@@ -362,14 +361,13 @@ public static class GeminiRequestBuilder
         {
             thinking["thinkingBudget"] = budget;
         }
-        else if (options.AdditionalProperties?.TryGetValue(ThinkingLevelKey, out var level) == true && level is string levelText)
+        else if (options.AdditionalProperties?.TryGetValue(ThinkingLevelKey, out var level) == true && (level as string ?? (level is JsonElement { ValueKind: JsonValueKind.String } e ? e.GetString() : null)) is { } levelText)
         {
             thinking["thinkingLevel"] = levelText;
         }
-        else if (options.Reasoning?.Effort == ReasoningEffort.None)
-        {
-            thinking["thinkingBudget"] = 0;
-        }
+
+        // ReasoningOptions.Effort is not mapped to a budget on purpose: 0 (off) is refused by models that always
+        // think (2.5 Pro), so a budget is only sent when asked for explicitly.
 
         if (thinking.Count > 0)
         {

@@ -460,8 +460,8 @@ public sealed class GeminiTestServer : LoopbackServer, IProviderTestServer
                             new JsonObject
                             {
                                 ["quotaMetric"] = "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-                                ["quotaId"] = "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
-                                ["quotaValue"] = "10",
+                                ["quotaId"] = error.Kind == ScriptedErrorKind.InsufficientBalance ? "GenerateRequestsPerDayPerProjectPerModel-FreeTier" : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                                ["quotaValue"] = error.Kind == ScriptedErrorKind.InsufficientBalance ? "250" : "10",
                             },
                         },
                     },
