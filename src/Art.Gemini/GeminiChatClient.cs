@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Art.Models;
+using Art.Reasoning;
 using Microsoft.Extensions.AI;
 
 namespace Art.Gemini;
@@ -288,8 +289,10 @@ public sealed class GeminiChatClient : IChatClient
                     buffer.Write(chunk, 0, read);
                 }
 
-                var mediaType = uri.MediaType is { Length: > 0 } given && given != "application/octet-stream" ? given
-                    : response.Content.Headers.ContentType?.MediaType ?? "image/jpeg";
+                // A concrete type given by the caller wins; a wildcard (image/*) or none defers to what the host says.
+                var mediaType = uri.MediaType is { Length: > 0 } given && !given.Contains('*', StringComparison.Ordinal) && given != "application/octet-stream" ? given
+                    : response.Content.Headers.ContentType?.MediaType is { Length: > 0 } served && served != "application/octet-stream" ? served
+                    : ImageInput.MediaTypeFromExtension(Path.GetExtension(uri.Uri.AbsolutePath)) ?? "image/jpeg";
                 (result ??= [])[uri.Uri] = new DataContent(buffer.ToArray(), mediaType);
             }
         }

@@ -106,31 +106,80 @@ public static class GeminiRequestBuilder
         return request;
     }
 
+    /// <remarks>
+    /// Gemini puts a <c>thoughtSignature</c> on the first part after the thinking (an answer text or a function call),
+    /// not on the thought summary, and wants it back on the same part. ART may hand the signature back on the thought
+    /// block it closed, or as a text-less block, so a thought's signature is carried forward to the next text or
+    /// function-call part that has none of its own; if no such part follows, it stays on the thought part (or on an
+    /// empty part of its own).
+    /// </remarks>
     private static JsonArray BuildParts(ChatMessage message, Dictionary<string, string> callNames, IReadOnlyDictionary<Uri, DataContent>? images)
     {
         var parts = new JsonArray();
-        string? pendingSignature = null;
+        string? pending = null;
+        JsonObject? pendingSource = null;
+
+        void Flush()
+        {
+            if (pending is null)
+            {
+                return;
+            }
+
+            if (pendingSource is not null)
+            {
+                pendingSource["thoughtSignature"] = pending;
+            }
+            else
+            {
+                parts.Add(new JsonObject { ["text"] = string.Empty, ["thoughtSignature"] = pending });
+            }
+
+            pending = null;
+            pendingSource = null;
+        }
+
+        string? Take(AIContent content)
+        {
+            var own = Signature(content);
+            if (own is not null)
+            {
+                Flush();
+                return own;
+            }
+
+            var carried = pending;
+            pending = null;
+            pendingSource = null;
+            return carried;
+        }
+
         foreach (var content in message.Contents)
         {
             switch (content)
             {
                 case TextReasoningContent reasoning when string.IsNullOrEmpty(reasoning.Text):
-                    // A signature without thought text belongs to the next part (Gemini signs the first answer part).
-                    pendingSignature = reasoning.ProtectedData ?? pendingSignature;
+                    if (reasoning.ProtectedData is { Length: > 0 } bare)
+                    {
+                        Flush();
+                        pending = bare;
+                    }
+
                     break;
                 case TextReasoningContent reasoning:
                     var thought = new JsonObject { ["text"] = reasoning.Text, ["thought"] = true };
+                    parts.Add(thought);
                     if (reasoning.ProtectedData is { Length: > 0 } thoughtSignature)
                     {
-                        thought["thoughtSignature"] = thoughtSignature;
+                        Flush();
+                        pending = thoughtSignature;
+                        pendingSource = thought;
                     }
 
-                    parts.Add(thought);
                     break;
                 case TextContent text when !string.IsNullOrEmpty(text.Text):
                     var textPart = new JsonObject { ["text"] = text.Text };
-                    AttachSignature(textPart, Signature(text) ?? pendingSignature);
-                    pendingSignature = null;
+                    AttachSignature(textPart, Take(text));
                     parts.Add(textPart);
                     break;
                 case DataContent data:
@@ -144,13 +193,11 @@ public static class GeminiRequestBuilder
                     break;
                 case FunctionCallContent call:
                     callNames[call.CallId] = call.Name;
+
                     // No id is sent back: the Gemini API pairs responses with calls by name and order, and ids in a
                     // history may come from another provider (after a fallback) or be made up by this client.
-                    var functionCall = new JsonObject { ["name"] = call.Name, ["args"] = ArgumentsObject(call.Arguments) };
-
-                    var callPart = new JsonObject { ["functionCall"] = functionCall };
-                    AttachSignature(callPart, Signature(call) ?? pendingSignature);
-                    pendingSignature = null;
+                    var callPart = new JsonObject { ["functionCall"] = new JsonObject { ["name"] = call.Name, ["args"] = ArgumentsObject(call.Arguments) } };
+                    AttachSignature(callPart, Take(call));
                     parts.Add(callPart);
                     break;
                 case FunctionResultContent result:
@@ -158,18 +205,12 @@ public static class GeminiRequestBuilder
                     var name = result.AdditionalProperties?.TryGetValue(ArtPromptMapper.ToolNameKey, out var n) == true && n is string s ? s
                         : callNames.TryGetValue(result.CallId, out var known) ? known
                         : result.CallId;
-                    var functionResponse = new JsonObject { ["name"] = name, ["response"] = ResponseObject(result) };
-
-                    parts.Add(new JsonObject { ["functionResponse"] = functionResponse });
+                    parts.Add(new JsonObject { ["functionResponse"] = new JsonObject { ["name"] = name, ["response"] = ResponseObject(result) } });
                     break;
             }
         }
 
-        if (pendingSignature is not null)
-        {
-            parts.Add(new JsonObject { ["text"] = string.Empty, ["thoughtSignature"] = pendingSignature });
-        }
-
+        Flush();
         return parts;
     }
 
