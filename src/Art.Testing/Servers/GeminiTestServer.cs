@@ -31,7 +31,7 @@ public sealed class GeminiTestServer : LoopbackServer, IProviderTestServer
     /// <summary>How many models one page of <c>GET /v1beta/models</c> holds (a <c>nextPageToken</c> leads on).</summary>
     public int ModelsPageSize { get; set; } = 50;
 
-    /// <summary>When set, a request whose <c>x-goog-api-key</c> differs gets the real 400 API_KEY_INVALID answer.</summary>
+    /// <summary>When set, a request whose <c>x-goog-api-key</c> differs gets the real 400 API_KEY_INVALID answer (403 when it has no key).</summary>
     public string? RequiredApiKey { get; set; }
 
     /// <summary>Starts a server on a free loopback port.</summary>
@@ -102,6 +102,13 @@ public sealed class GeminiTestServer : LoopbackServer, IProviderTestServer
             context.Response.ContentType = file.ContentType;
             context.Response.ContentLength = file.Body.Length;
             await context.Response.Body.WriteAsync(file.Body, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (RequiredApiKey is not null && string.IsNullOrEmpty(request.Header("x-goog-api-key")) && !request.Query.Contains("key=", StringComparison.Ordinal))
+        {
+            // What the service answers a request without any key.
+            await WriteResponseAsync(context, 403, JsonType, ErrorBody(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.", null)).ConfigureAwait(false);
             return;
         }
 

@@ -208,6 +208,31 @@ public sealed class GeminiAdapterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamAsync_NoKeyAtAll_PermissionDeniedIsAuth()
+    {
+        _server.RequiredApiKey = "the-right-key";
+        var gemini = Environment.GetEnvironmentVariable("GEMINI_API_KEY");
+        var google = Environment.GetEnvironmentVariable("GOOGLE_API_KEY");
+        try
+        {
+            Environment.SetEnvironmentVariable("GEMINI_API_KEY", null);
+            Environment.SetEnvironmentVariable("GOOGLE_API_KEY", null);
+            await using var adapter = Create(new ProviderInstanceConfig { Id = "nokey", Provider = "gemini", BaseUrl = _server.InstanceBaseUrl, Model = "m" });
+
+            var ex = await Assert.ThrowsAsync<ProviderException>(() => CollectAsync(ArtPrompt.FromUser("hi"), Options, adapter));
+
+            Assert.Equal(ProviderErrorKind.Auth, ex.Kind);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, ex.StatusCode);
+            Assert.Null(_server.LastRequest.Header("x-goog-api-key"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GEMINI_API_KEY", gemini);
+            Environment.SetEnvironmentVariable("GOOGLE_API_KEY", google);
+        }
+    }
+
+    [Fact]
     public async Task StreamAsync_DailyQuotaExhausted_IsQuotaExceeded()
     {
         _server.EnqueueError(new ScriptedError(ScriptedErrorKind.InsufficientBalance, "You exceeded your current quota, please check your plan and billing details."));

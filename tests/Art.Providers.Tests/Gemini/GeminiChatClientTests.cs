@@ -198,9 +198,10 @@ public sealed class GeminiChatClientTests : IAsyncLifetime
     {
         _server.Enqueue(ScriptedTurn.Text("a", "b", "c") with { Faults = new FaultPlan { CutAfterChunks = 2 } });
 
-        var ex = await Assert.ThrowsAsync<GeminiApiException>(() => StreamAsync([new ChatMessage(ChatRole.User, "hi")]));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => StreamAsync([new ChatMessage(ChatRole.User, "hi")]));
 
-        Assert.True(ex.IsIncompleteStream);
+        // A reset can overtake the buffered headers (then SendAsync itself fails); either way the stream never ends cleanly.
+        Assert.True(ex is GeminiApiException { IsIncompleteStream: true } or HttpRequestException, ex.ToString());
     }
 
     [Fact]
