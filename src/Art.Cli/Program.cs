@@ -1,0 +1,3 @@
+using Art.Cli;
+
+return await CliApp.RunAsync(args).ConfigureAwait(false);
