@@ -30,6 +30,26 @@ internal sealed class SseErrorGuardHandler : DelegatingHandler
 
             response.Content = guarded;
         }
+        else if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "application/json"
+            && request.Method == HttpMethod.Post && (request.RequestUri?.AbsolutePath.EndsWith("/chat/completions", StringComparison.Ordinal) ?? false))
+        {
+            // Asked to stream, answered with one complete body (proxies, some local servers): read as a one-event
+            // stream so the answer is not mistaken for an empty success.
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (CompletionAsStream.TryConvert(body) is { } sse)
+            {
+                var content = new StringContent(sse, System.Text.Encoding.UTF8);
+                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/event-stream");
+                response.Content = new StreamContent(new SseErrorGuardStream(await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _classifier));
+                response.Content.Headers.ContentType = content.Headers.ContentType;
+            }
+            else
+            {
+                var content = new StringContent(body, System.Text.Encoding.UTF8);
+                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                response.Content = content;
+            }
+        }
 
         return response;
     }
