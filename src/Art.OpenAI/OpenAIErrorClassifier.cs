@@ -56,7 +56,8 @@ internal sealed class OpenAIErrorClassifier
                             response.Headers.TryGetValue("retry-after", out var ra) ? ra : null);
                     }
 
-                    return FromResponse(result.Status, body ?? result.Message, retryAfter, result);
+                    // The SDK's exception quotes the raw body, which may echo the key: it is not kept as the inner exception.
+                    return FromResponse(result.Status, body ?? result.Message, retryAfter);
                 }
 
             case ClientResultException or HttpRequestException or IOException or SocketException:

@@ -351,11 +351,12 @@ public sealed class OpenAICompatibleTestServer : LoopbackServer, IProviderTestSe
 
     private string MidStreamError(string id, string model, ScriptedError error)
     {
-        var (status, _, _) = RenderError(error);
+        var (status, body, _) = RenderError(error);
         if (Flavor == OpenAICompatibleFlavor.OpenRouter)
         {
             var chunk = ChunkEnvelope(id, model);
-            chunk["error"] = new JsonObject { ["code"] = status, ["message"] = error.Message };
+            var message = JsonNode.Parse(body)?["error"]?["message"]?.GetValue<string>() ?? error.Message;
+            chunk["error"] = new JsonObject { ["code"] = status, ["message"] = message };
             chunk["choices"] = new JsonArray(new JsonObject
             {
                 ["index"] = 0,
