@@ -22,7 +22,13 @@ internal static class CompletionAsStream
             return null;
         }
 
-        if (root is not JsonObject obj || obj["choices"] is not JsonArray choices || obj.ContainsKey("error"))
+        if (root is JsonObject failed && failed.ContainsKey("error"))
+        {
+            // An error inside a 200 body (OpenRouter does this once generation started): the guard turns it into an exception.
+            return "data: " + failed.ToJsonString() + "\n\n";
+        }
+
+        if (root is not JsonObject obj || obj["choices"] is not JsonArray choices)
         {
             return null;
         }

@@ -13,6 +13,7 @@ internal sealed class SseErrorGuardStream : Stream
 {
     private static readonly byte[] ErrorMarker = "\"error\""u8.ToArray();
     private static readonly byte[] ResourceMarker = "insufficient_system_resource"u8.ToArray();
+    private static readonly byte[] FinishMarker = "\"finish_reason\""u8.ToArray();
 
     private readonly Stream _inner;
     private readonly OpenAIErrorClassifier _classifier;
@@ -22,6 +23,8 @@ internal sealed class SseErrorGuardStream : Stream
     private int _readyOffset;
     private ProviderException? _pending;
     private bool _eof;
+    private bool _sawDone;
+    private bool _sawFinish;
 
     public SseErrorGuardStream(Stream inner, OpenAIErrorClassifier classifier)
     {
@@ -52,9 +55,20 @@ internal sealed class SseErrorGuardStream : Stream
             if (read == 0)
             {
                 _eof = true;
+                if (_line.Length > 0)
+                {
+                    Observe(_line.GetBuffer().AsSpan(0, (int)_line.Length));
+                }
+
                 _ready = _line.ToArray();
                 _readyOffset = 0;
                 _line.SetLength(0);
+                if (!_sawDone && !_sawFinish)
+                {
+                    // A clean close before [DONE] and before any finish_reason is a cut answer, not a short one.
+                    _pending = _classifier.FromResponse(0, "{\"error\":{\"message\":\"the stream ended before the response was complete (no finish_reason, no [DONE])\",\"code\":\"stream_truncated\"}}", null);
+                }
+
                 break;
             }
 
@@ -76,6 +90,7 @@ internal sealed class SseErrorGuardStream : Stream
                     break;
                 }
 
+                Observe(line);
                 output.Write(line);
                 _line.SetLength(0);
             }
@@ -98,6 +113,40 @@ internal sealed class SseErrorGuardStream : Stream
         }
 
         return 0;
+    }
+
+    /// <summary>Notes the terminator and any non-null finish reason, which make a closed stream complete.</summary>
+    private void Observe(ReadOnlySpan<byte> line)
+    {
+        if (!line.StartsWith("data:"u8))
+        {
+            return;
+        }
+
+        var payload = line[5..].Trim(" \r\n\t"u8);
+        if (payload.SequenceEqual("[DONE]"u8))
+        {
+            _sawDone = true;
+            return;
+        }
+
+        var at = payload.IndexOf(FinishMarker);
+        while (at >= 0)
+        {
+            var rest = payload[(at + FinishMarker.Length)..].TrimStart(" \t"u8);
+            if (rest.Length > 0 && rest[0] == (byte)':')
+            {
+                rest = rest[1..].TrimStart(" \t"u8);
+                if (rest.Length > 0 && rest[0] == (byte)'"')
+                {
+                    _sawFinish = true;
+                    return;
+                }
+            }
+
+            payload = payload[(at + FinishMarker.Length)..];
+            at = payload.IndexOf(FinishMarker);
+        }
     }
 
     private ProviderException? Inspect(ReadOnlySpan<byte> line)

@@ -451,4 +451,68 @@ public sealed class OpenAIRequestShapeTests
         Assert.Equal(local, adapter.IsLocal);
         Assert.Equal(local, OpenAIProviderFactory.IsLocalUrl(url));
     }
+
+    private const string ContentChunk = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half an ans\"},\"finish_reason\":null}]}\n\n";
+    private const string FinishChunk = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m-1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\": \"stop\"}]}\n\n";
+
+    [Fact]
+    public async Task Stream_CleanCloseBeforeFinishOrDone_IsTransientNeverTruncatedSuccess()
+    {
+        await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.Generic);
+        await using var adapter = Adapter(server, "openai-compatible");
+        server.EnqueueRaw(new RawResponse(200, "text/event-stream", [ContentChunk]));
+        var events = new List<StreamEvent>();
+
+        var ex = await Assert.ThrowsAsync<ProviderException>(async () =>
+        {
+            await foreach (var e in adapter.StreamAsync(ArtPrompt.FromUser("x"), Call()))
+            {
+                events.Add(e);
+            }
+        });
+
+        Assert.Equal(ProviderErrorKind.Transient, ex.Kind);
+        Assert.Equal("half an ans", string.Concat(events.OfType<ContentDelta>().Select(c => c.Text)));
+        Assert.DoesNotContain(events, e => e is Completed);
+    }
+
+    [Fact]
+    public async Task Stream_CloseAfterFinishWithoutDone_CompletesNormally()
+    {
+        await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.Generic);
+        await using var adapter = Adapter(server, "openai-compatible");
+        server.EnqueueRaw(new RawResponse(200, "text/event-stream", [ContentChunk, FinishChunk]));
+
+        var events = await RunAsync(adapter, ArtPrompt.FromUser("x"), Call());
+
+        Assert.Equal("half an ans", string.Concat(events.OfType<ContentDelta>().Select(c => c.Text)));
+        Assert.Equal(FinishReason.Stop, Assert.IsType<Completed>(events[^1]).Reason);
+    }
+
+    [Fact]
+    public async Task Stream_ErrorInside200JsonBody_IsClassified()
+    {
+        await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.OpenRouter);
+        await using var adapter = Adapter(server, "openrouter");
+        server.EnqueueRaw(RawResponse.Json(200, """{"error":{"code":502,"message":"Provider returned error","metadata":{"provider_name":"Fake","raw":"upstream down"}}}"""));
+
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => RunAsync(adapter, ArtPrompt.FromUser("x"), Call()));
+
+        Assert.Equal(ProviderErrorKind.Transient, ex.Kind);
+        Assert.Contains("upstream down", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stream_DeepSeekInsufficientSystemResource_IsTransient()
+    {
+        await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.DeepSeek);
+        await using var adapter = Adapter(server, "deepseek");
+        var finish = FinishChunk.Replace("\"stop\"", "\"insufficient_system_resource\"", StringComparison.Ordinal);
+        server.EnqueueRaw(new RawResponse(200, "text/event-stream", [ContentChunk, finish, "data: [DONE]\n\n"]));
+
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => RunAsync(adapter, ArtPrompt.FromUser("x"), Call()));
+
+        Assert.Equal(ProviderErrorKind.Transient, ex.Kind);
+    }
+
 }
