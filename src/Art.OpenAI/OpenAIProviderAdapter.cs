@@ -105,6 +105,50 @@ public sealed class OpenAIProviderAdapter : ChatClientProviderAdapter
         return new Parts(chat.AsIChatClient(), http, baseUri, classifier);
     }
 
+    /// <summary>
+    /// DeepSeek's thinking mode needs the <c>reasoning_content</c> of assistant tool-call turns sent back (400 otherwise),
+    /// which MEAI does not serialise: such turns are given a raw SDK message carrying it.
+    /// </summary>
+    protected override async ValueTask<List<Microsoft.Extensions.AI.ChatMessage>> BuildMessagesAsync(ArtPrompt prompt, CallOptions options, CancellationToken cancellationToken)
+    {
+        var messages = await base.BuildMessagesAsync(prompt, options, cancellationToken).ConfigureAwait(false);
+        if (Flavor != OpenAIProviderFlavor.DeepSeek)
+        {
+            return messages;
+        }
+
+        foreach (var message in messages)
+        {
+            if (message.Role != ChatRole.Assistant)
+            {
+                continue;
+            }
+
+            var reasoning = string.Concat(message.Contents.OfType<TextReasoningContent>().Select(r => r.Text));
+            var calls = message.Contents.OfType<FunctionCallContent>().ToList();
+            if (reasoning.Length == 0 || calls.Count == 0)
+            {
+                continue;
+            }
+
+            var toolCalls = calls.Select(c => ChatToolCall.CreateFunctionToolCall(
+                c.CallId,
+                c.Name,
+                BinaryData.FromString(ArtPromptMapper.FromArguments(c.Arguments).GetRawText()))).ToList();
+            var raw = new AssistantChatMessage(toolCalls);
+            var text = string.Concat(message.Contents.OfType<TextContent>().Select(t => t.Text));
+            if (text.Length > 0)
+            {
+                raw.Content.Add(ChatMessageContentPart.CreateTextPart(text));
+            }
+
+            raw.Patch.Set("$.reasoning_content"u8, reasoning);
+            message.RawRepresentation = raw;
+        }
+
+        return messages;
+    }
+
     protected override void ConfigureChatOptions(Microsoft.Extensions.AI.ChatOptions chatOptions, CallOptions options, ModelParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(chatOptions);

@@ -334,6 +334,8 @@ public sealed class OpenAIRequestShapeTests
         Assert.Equal(ProviderErrorKind.RateLimited, ex.Kind);
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), ex.RetryAfter);
         Assert.Equal("rate_limit_exceeded", ex.ProviderErrorCode);
+        Assert.Single(server.Requests); // the SDK's own retries are off: ART's engine decides
+
     }
 
     [Fact]
@@ -513,6 +515,31 @@ public sealed class OpenAIRequestShapeTests
         var ex = await Assert.ThrowsAsync<ProviderException>(() => RunAsync(adapter, ArtPrompt.FromUser("x"), Call()));
 
         Assert.Equal(ProviderErrorKind.Transient, ex.Kind);
+    }
+
+
+    [Fact]
+    public async Task Stream_DeepSeekToolTurnThoughts_SentBackAsReasoningContent()
+    {
+        await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.DeepSeek);
+        await using var adapter = Adapter(server, "deepseek");
+        server.Enqueue(ScriptedTurn.Text("done"));
+        var prompt = new ArtPrompt(
+        [
+            ArtMessage.User("Weather?"),
+            ArtMessage.Assistant(null, [new ToolCall("call_1", "get_weather", JsonDocument.Parse("""{"city":"Oslo"}""").RootElement)], [new ThoughtBlock("I should call the tool.")]),
+            ArtMessage.ToolResult("call_1", "get_weather", """{"t":3}"""),
+        ]);
+
+        await RunAsync(adapter, prompt, Call());
+
+        var assistant = server.LastRequest.Json.GetProperty("messages")[1];
+        Assert.Equal("I should call the tool.", assistant.GetProperty("reasoning_content").GetString());
+        var call = assistant.GetProperty("tool_calls")[0];
+        Assert.Equal("call_1", call.GetProperty("id").GetString());
+        Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+        Assert.Equal("Oslo", JsonDocument.Parse(call.GetProperty("function").GetProperty("arguments").GetString()!).RootElement.GetProperty("city").GetString());
+        Assert.Equal("call_1", server.LastRequest.Json.GetProperty("messages")[2].GetProperty("tool_call_id").GetString());
     }
 
 }
