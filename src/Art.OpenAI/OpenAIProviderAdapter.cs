@@ -80,7 +80,7 @@ public sealed class OpenAIProviderAdapter : ChatClientProviderAdapter
             ConnectTimeout = TimeSpan.FromSeconds(15),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
-        var http = new HttpClient(new SseErrorGuardHandler(inner, classifier), disposeHandler: context.HttpHandler is null)
+        var http = new HttpClient(new SseErrorGuardHandler(inner, classifier, withoutKey: string.IsNullOrEmpty(config.ApiKey)), disposeHandler: context.HttpHandler is null)
         {
             // The pipeline's NetworkTimeout governs each attempt; the HttpClient must not cut long streams on its own.
             Timeout = Timeout.InfiniteTimeSpan,

@@ -9,15 +9,26 @@ namespace Art.OpenAI;
 internal sealed class SseErrorGuardHandler : DelegatingHandler
 {
     private readonly OpenAIErrorClassifier _classifier;
+    private readonly bool _withoutKey;
 
-    public SseErrorGuardHandler(HttpMessageHandler inner, OpenAIErrorClassifier classifier)
+    /// <param name="inner">The transport.</param>
+    /// <param name="classifier">Turns error events into exceptions.</param>
+    /// <param name="withoutKey">The instance has no key: drop the placeholder the SDK insists on sending.</param>
+    public SseErrorGuardHandler(HttpMessageHandler inner, OpenAIErrorClassifier classifier, bool withoutKey = false)
         : base(inner)
     {
         _classifier = classifier;
+        _withoutKey = withoutKey;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_withoutKey)
+        {
+            request.Headers.Authorization = null;
+        }
+
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {

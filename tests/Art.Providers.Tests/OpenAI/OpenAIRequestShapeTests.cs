@@ -542,4 +542,21 @@ public sealed class OpenAIRequestShapeTests
         Assert.Equal("call_1", server.LastRequest.Json.GetProperty("messages")[2].GetProperty("tool_call_id").GetString());
     }
 
+
+    [Fact]
+    public async Task Stream_CompatibleWithoutKey_SendsNoAuthorization()
+    {
+        await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.Generic);
+        await using var adapter = Adapter(server, "openai-compatible", key: null);
+        server.Enqueue(ScriptedTurn.Text("local"));
+        server.SetModels(["qwen3:8b"]);
+
+        var events = await RunAsync(adapter, ArtPrompt.FromUser("x"), Call());
+        var models = await adapter.ListModelsAsync();
+
+        Assert.Equal("local", string.Concat(events.OfType<ContentDelta>().Select(c => c.Text)));
+        Assert.All(server.Requests, r => Assert.Null(r.Header("Authorization")));
+        Assert.Equal("qwen3:8b", Assert.Single(models).Name);
+    }
+
 }
