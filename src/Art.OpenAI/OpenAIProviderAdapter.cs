@@ -111,10 +111,18 @@ public sealed class OpenAIProviderAdapter : ChatClientProviderAdapter
     /// </summary>
     protected override async ValueTask<List<Microsoft.Extensions.AI.ChatMessage>> BuildMessagesAsync(ArtPrompt prompt, CallOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var messages = await base.BuildMessagesAsync(prompt, options, cancellationToken).ConfigureAwait(false);
         if (Flavor != OpenAIProviderFlavor.DeepSeek)
         {
             return messages;
+        }
+
+        if (options.ResponseSchema is { } schema)
+        {
+            // DeepSeek has JSON mode (json_object) but no json_schema, and JSON mode wants the word "json" in the
+            // prompt: the schema goes in as an instruction.
+            messages.Add(new Microsoft.Extensions.AI.ChatMessage(ChatRole.System, "Answer with a single JSON object only (no prose, no code fences) that validates against this JSON schema: " + schema.GetRawText()));
         }
 
         foreach (var message in messages)
@@ -156,7 +164,11 @@ public sealed class OpenAIProviderAdapter : ChatClientProviderAdapter
         var maxTokens = chatOptions.MaxOutputTokens;
         var raw = new List<Action<ChatCompletionOptions>>();
 
-        if (chatOptions.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } json)
+        if (Flavor == OpenAIProviderFlavor.DeepSeek && chatOptions.ResponseFormat is ChatResponseFormatJson { Schema: not null })
+        {
+            chatOptions.ResponseFormat = Microsoft.Extensions.AI.ChatResponseFormat.Json;
+        }
+        else if (chatOptions.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } json)
         {
             // Strict schema following: OpenAI (and OpenRouter/vLLM) then guarantee the answer parses.
             chatOptions.ResponseFormat = Microsoft.Extensions.AI.ChatResponseFormat.ForJsonSchema(schema, json.SchemaName ?? "response", json.SchemaDescription);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Art.OpenAI;
 using Art.Providers.Tests.Conformance;
 using Art.Reasoning;
@@ -43,6 +44,24 @@ public sealed class DeepSeekConformanceTests : ProviderConformanceTests
     protected override async Task<IProviderTestServer> StartServerAsync() => await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.DeepSeek);
 
     protected override IProviderFactory CreateFactory() => new OpenAIProviderFactory();
+
+    /// <summary>
+    /// Overridden because DeepSeek has no <c>json_schema</c> response format, only JSON mode (<c>json_object</c>): the
+    /// schema travels as an instruction (a JSON string inside a message), so the base's raw <c>"age"</c> check cannot hold.
+    /// </summary>
+    public override async Task Stream_ResponseSchema_IsSentAndContentIsTheJson()
+    {
+        Server.Enqueue(ScriptedTurn.Text("""{"name":"Ada",""", """ "age":36}"""));
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}},"required":["name","age"]}""").RootElement;
+
+        var events = await CollectAsync(ArtPrompt.FromUser("Who?"), Options() with { ResponseSchema = schema });
+
+        using var doc = JsonDocument.Parse(ContentOf(events));
+        Assert.Equal(36, doc.RootElement.GetProperty("age").GetInt32());
+        var json = Server.Requests[^1].Json;
+        Assert.Equal("json_object", json.GetProperty("response_format").GetProperty("type").GetString());
+        Assert.Contains(json.GetProperty("messages").EnumerateArray(), m => m.GetProperty("content").ToString().Contains("\"age\"", StringComparison.Ordinal));
+    }
 }
 
 /// <summary>The conformance suite against OpenRouter's dialect (reasoning, usage.cost, processing comments, numeric error codes).</summary>

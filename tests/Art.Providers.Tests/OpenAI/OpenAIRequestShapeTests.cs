@@ -559,4 +559,23 @@ public sealed class OpenAIRequestShapeTests
         Assert.Equal("qwen3:8b", Assert.Single(models).Name);
     }
 
+
+    [Fact]
+    public async Task Stream_DeepSeekResponseSchema_JsonModeWithSchemaInstruction()
+    {
+        await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.DeepSeek);
+        await using var adapter = Adapter(server, "deepseek");
+        server.Enqueue(ScriptedTurn.Text("""{"a":1}"""));
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}""").RootElement;
+
+        var events = await RunAsync(adapter, ArtPrompt.FromUser("give a"), Call() with { ResponseSchema = schema });
+
+        var json = server.LastRequest.Json;
+        Assert.Equal("json_object", json.GetProperty("response_format").GetProperty("type").GetString());
+        var instruction = json.GetProperty("messages").EnumerateArray().Last().GetProperty("content").ToString();
+        Assert.Contains("JSON", instruction, StringComparison.Ordinal);
+        Assert.Contains("\"required\":[\"a\"]", instruction, StringComparison.Ordinal);
+        Assert.Equal("""{"a":1}""", string.Concat(events.OfType<ContentDelta>().Select(c => c.Text)));
+    }
+
 }
