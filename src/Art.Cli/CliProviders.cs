@@ -2,6 +2,7 @@ using Art.Anthropic;
 using Art.Gemini;
 using Art.Hosting;
 using Art.Observation;
+using Art.OpenAI;
 using Art.Reasoning;
 
 namespace Art.Cli;
@@ -13,6 +14,7 @@ internal static class CliProviders
     {
         builder.AddProviderFactory(context => new AnthropicProviderFactory());
         builder.AddProviderFactory(context => new GeminiProviderFactory());
+        builder.AddProviderFactory(context => new OpenAIProviderFactory());
     }
 
     /// <summary>The same factories outside a build (for probing instances one by one).</summary>
@@ -22,6 +24,7 @@ internal static class CliProviders
         var registry = new ProviderFactoryRegistry();
         registry.Register(new AnthropicProviderFactory());
         registry.Register(new GeminiProviderFactory());
+        registry.Register(new OpenAIProviderFactory());
         return registry;
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Art.Reasoning;
-using Spectre.Console;
 
 namespace Art.Cli.Commands;
 
@@ -30,25 +29,27 @@ internal static class InstancesCommand
                     return ExitCodes.Success;
                 }
 
-                var table = new Table().Border(TableBorder.Simple).AddColumns("ID", "PROVIDER", "WHERE", "URL", "STATUS", "MODELS");
+                var table = new CliTable("ID", "PROVIDER", "WHERE", "URL", "STATUS", "MODELS", "DETAIL");
                 foreach (var r in results)
                 {
                     var status = r.Status switch
                     {
-                        InstanceStatus.Reachable => "[green]reachable[/]",
-                        InstanceStatus.NoKey => "[yellow]no API key[/]",
-                        _ => "[red]" + Markup.Escape(r.Status == InstanceStatus.Unreachable ? "unreachable" : "error") + "[/]",
+                        InstanceStatus.Reachable => "reachable",
+                        InstanceStatus.NoKey => "no API key",
+                        InstanceStatus.Unreachable => "unreachable",
+                        _ => "error",
                     };
                     table.AddRow(
-                        Markup.Escape(r.Id),
-                        Markup.Escape(r.Provider),
+                        r.Id,
+                        r.Provider,
                         r.IsLocal ? "local" : "remote",
-                        Markup.Escape(r.BaseUrl ?? "-"),
-                        status + (r.Error is null ? string.Empty : " [grey]" + Markup.Escape(CliErrors.OneLine(r.Error)) + "[/]"),
-                        r.Models?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+                        r.BaseUrl ?? "-",
+                        status,
+                        r.Models?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                        r.Error is null ? string.Empty : CliErrors.OneLine(r.Error));
                 }
 
-                Format.Console(context).Write(table);
+                table.Write(context);
                 return ExitCodes.Success;
             },
             withProviders: false));

@@ -41,19 +41,18 @@ internal static class ModelsCommand
                 return ExitCodes.Success;
             }
 
-            var table = new Table().Border(TableBorder.Simple).AddColumns("NAME", "SIZE", "MODIFIED", "CONTEXT");
+            var table = new CliTable("NAME", "SIZE", "MODIFIED", "CONTEXT");
             foreach (var m in models)
             {
                 table.AddRow(
-                    Markup.Escape(m.Name),
+                    m.Name,
                     m.SizeBytes is { } size ? Format.Bytes(size) : "-",
                     m.ModifiedAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
                     m.ContextWindow?.ToString(CultureInfo.InvariantCulture) ?? "-");
             }
 
-            var console = Format.Console(context);
-            console.Write(table);
-            console.MarkupLine($"[grey]{models.Count} model(s) on {Markup.Escape(id)}[/]");
+            table.Write(context);
+            context.Out.WriteLine($"{models.Count} model(s) on {id}");
             return ExitCodes.Success;
         }));
         return command;
@@ -195,20 +194,19 @@ internal static class ModelsCommand
                     return ExitCodes.Success;
                 }
 
-                var table = new Table().Border(TableBorder.Simple).AddColumns("MODEL", "CONTEXT", "IN $/1M", "OUT $/1M", "CAPABILITIES");
+                var table = new CliTable("MODEL", "CONTEXT", "IN $/1M", "OUT $/1M", "CAPABILITIES");
                 foreach (var m in models)
                 {
                     table.AddRow(
-                        Markup.Escape($"{m.Provider}/{m.ModelId}"),
+                        $"{m.Provider}/{m.ModelId}",
                         m.ContextWindow?.ToString(CultureInfo.InvariantCulture) ?? "unknown",
                         Format.Money(m.Pricing?.InputPerMillion),
                         Format.Money(m.Pricing?.OutputPerMillion),
-                        Markup.Escape(string.Join(", ", m.Capabilities.Select(c => ArtModelPreferencesOptions.ToSnake(c.ToString())))));
+                        string.Join(", ", m.Capabilities.Select(c => ArtModelPreferencesOptions.ToSnake(c.ToString()))));
                 }
 
-                var console = Format.Console(context);
-                console.Write(table);
-                console.MarkupLine($"[grey]{models.Count} model(s)[/]");
+                table.Write(context);
+                context.Out.WriteLine($"{models.Count} model(s)");
                 return ExitCodes.Success;
             },
             withProviders: false,

@@ -46,18 +46,18 @@ internal static class ThreadsCommand
                     return ExitCodes.Success;
                 }
 
-                var table = new Table().Border(TableBorder.Simple).AddColumns("THREAD", "INSTANCE", "MODEL", "MESSAGES", "LAST");
+                var table = new CliTable("THREAD", "INSTANCE", "MODEL", "MESSAGES", "LAST");
                 foreach (var r in rows)
                 {
                     table.AddRow(
-                        Markup.Escape(r.ThreadId),
-                        Markup.Escape(r.InstanceId ?? "-"),
-                        Markup.Escape(r.Model ?? "(instance default)"),
+                        r.ThreadId,
+                        r.InstanceId ?? "-",
+                        r.Model ?? "(instance default)",
                         r.Messages.ToString(CultureInfo.InvariantCulture),
                         r.LastMessageAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-");
                 }
 
-                Format.Console(context).Write(table);
+                table.Write(context);
                 return ExitCodes.Success;
             },
             withProviders: false,

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Art.Costs;
-using Spectre.Console;
 
 namespace Art.Cli.Commands;
 
@@ -31,23 +30,23 @@ internal static class UsageCommand
                     return ExitCodes.Success;
                 }
 
-                var table = new Table().Border(TableBorder.Simple).AddColumns("THREAD", "INSTANCE / MODEL", "CALLS", "INPUT", "OUTPUT", "COST");
+                var table = new CliTable("THREAD", "INSTANCE / MODEL", "CALLS", "INPUT", "OUTPUT", "COST");
                 foreach (var u in usage)
                 {
-                    table.AddRow(Markup.Escape(u.ThreadId), "[bold]total[/]", Calls(u.Total), Tokens(u.Total.InputTokens), Tokens(u.Total.OutputTokens), Cost(u.Total));
+                    table.AddRow(u.ThreadId, "total", Calls(u.Total), Tokens(u.Total.InputTokens), Tokens(u.Total.OutputTokens), Cost(u.Total));
                     foreach (var (instance, totals) in u.ByInstance.OrderBy(p => p.Key, StringComparer.Ordinal))
                     {
-                        table.AddRow(string.Empty, "instance " + Markup.Escape(instance), Calls(totals), Tokens(totals.InputTokens), Tokens(totals.OutputTokens), Cost(totals));
+                        table.AddRow(string.Empty, "instance " + instance, Calls(totals), Tokens(totals.InputTokens), Tokens(totals.OutputTokens), Cost(totals));
                     }
 
                     foreach (var (model, totals) in u.ByModel.OrderBy(p => p.Key, StringComparer.Ordinal))
                     {
-                        table.AddRow(string.Empty, "model " + Markup.Escape(model), Calls(totals), Tokens(totals.InputTokens), Tokens(totals.OutputTokens), Cost(totals));
+                        table.AddRow(string.Empty, "model " + model, Calls(totals), Tokens(totals.InputTokens), Tokens(totals.OutputTokens), Cost(totals));
                     }
                 }
 
-                table.AddRow("[bold]all[/]", string.Empty, Calls(total), Tokens(total.InputTokens), Tokens(total.OutputTokens), Cost(total));
-                Format.Console(context).Write(table);
+                table.AddRow("all threads", string.Empty, Calls(total), Tokens(total.InputTokens), Tokens(total.OutputTokens), Cost(total));
+                table.Write(context);
                 return ExitCodes.Success;
             },
             withProviders: false,
