@@ -51,7 +51,8 @@ public sealed class OllamaProviderFactory : IProviderFactory
         }
 
         var text = value.Trim().TrimEnd('/');
-        if (!text.Contains("://", StringComparison.Ordinal))
+        var hadScheme = text.Contains("://", StringComparison.Ordinal);
+        if (!hadScheme)
         {
             text = "http://" + text;
         }
@@ -62,7 +63,8 @@ public sealed class OllamaProviderFactory : IProviderFactory
         }
 
         var host = uri.Host is "" or "0.0.0.0" or "[::]" or "::" ? "127.0.0.1" : uri.Host;
-        var explicitPort = uri.IsDefaultPort && !HasExplicitPort(text) ? 11434 : uri.Port;
+        // Like the CLI: a bare host gets 11434; an explicit scheme keeps its own default port (80/443).
+        var explicitPort = !hadScheme && !HasExplicitPort(text) ? 11434 : uri.Port;
         var builder = new UriBuilder(uri.Scheme, host, explicitPort, uri.AbsolutePath.TrimEnd('/'));
         return builder.Uri.ToString().TrimEnd('/');
     }
