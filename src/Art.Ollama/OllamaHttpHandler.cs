@@ -12,6 +12,13 @@ namespace Art.Ollama;
 /// </summary>
 internal sealed class OllamaHttpHandler : DelegatingHandler
 {
+    /// <summary>
+    /// The token of the ART call in progress. HttpClient disposes the token source it links for a request as soon as the
+    /// headers are read, so the token SendAsync receives stops working for the body; the adapter sets this instead so a
+    /// read blocked on a silent server is cancelled (and the connection closed) when the call is aborted.
+    /// </summary>
+    internal static readonly AsyncLocal<CancellationToken> CallToken = new();
+
     private readonly Uri _baseUri;
     private readonly string? _instanceId;
 
@@ -56,7 +63,7 @@ internal sealed class OllamaHttpHandler : DelegatingHandler
         if (path.EndsWith("/api/chat", StringComparison.Ordinal) || path.EndsWith("/api/pull", StringComparison.Ordinal))
         {
             var inner = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var guarded = new StreamContent(new NdjsonGuardStream(inner, _instanceId, cancellationToken));
+            var guarded = new StreamContent(new NdjsonGuardStream(inner, _instanceId, CallToken.Value));
             foreach (var header in response.Content.Headers)
             {
                 guarded.Headers.TryAddWithoutValidation(header.Key, header.Value);

@@ -56,7 +56,13 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
         _observations = observations;
         _time = context.TimeProvider;
         _logger = (context.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<OllamaProviderAdapter>();
-        var inner = context.HttpHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var inner = context.HttpHandler ?? new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+
+            // An abandoned stream must close its connection (Ollama then stops generating), not be drained for reuse.
+            MaxResponseDrainSize = 0,
+        };
         _http = new HttpClient(new OllamaHttpHandler(inner, BaseUri, _config.Id), disposeHandler: context.HttpHandler is null)
         {
             BaseAddress = BaseUri,
@@ -127,6 +133,7 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
                     ChatResponseStream? chunk;
                     try
                     {
+                        OllamaHttpHandler.CallToken.Value = cts.Token;
                         if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
                         {
                             break;
@@ -600,6 +607,7 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
                 {
                     try
                     {
+                        OllamaHttpHandler.CallToken.Value = cancellationToken;
                         if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
                         {
                             break;

@@ -57,6 +57,11 @@ public sealed class OllamaProviderFactory : IProviderFactory
             text = "http://" + text;
         }
 
+        if (text.Contains("://:", StringComparison.Ordinal))
+        {
+            text = text.Replace("://:", "://127.0.0.1:", StringComparison.Ordinal); // ":11434" means all interfaces, this machine
+        }
+
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
             return null;
