@@ -494,11 +494,12 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
     // Query strings of signed URLs can carry credentials: keep them out of messages.
     private static string Redact(Uri url) => url.GetLeftPart(UriPartial.Path);
 
-    private ProviderException? Translate(Exception ex, CancellationToken token)
+    private Exception? Translate(Exception ex, CancellationToken token)
     {
-        if (token.IsCancellationRequested && ex is OperationCanceledException or ProviderException or IOException or HttpRequestException)
+        if (token.IsCancellationRequested)
         {
-            return null; // let the cancellation surface as OperationCanceledException
+            // Whatever the cut connection looked like underneath, a cancelled call surfaces as cancellation.
+            return ex is OperationCanceledException ? null : new OperationCanceledException("The Ollama call was cancelled.", ex, token);
         }
 
         return ex switch
