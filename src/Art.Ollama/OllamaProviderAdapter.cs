@@ -35,8 +35,8 @@ namespace Art.Ollama;
 /// </summary>
 public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, IRequestAbort
 {
-    /// <summary>Images fetched from URLs larger than this are refused (Ollama takes inline base64 only).</summary>
-    public const long MaxImageBytes = 20L * 1024 * 1024;
+    /// <summary>Default limit of an image fetched from a URL: 20 MB.</summary>
+    public const long DefaultMaxImageBytes = 20L * 1024 * 1024;
 
     private readonly ProviderInstanceConfig _config;
     private readonly HttpClient _http;
@@ -93,6 +93,9 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
 
     /// <summary>The Ollama server this adapter talks to (with a trailing slash).</summary>
     public Uri BaseUri { get; }
+
+    /// <summary>Images fetched from URLs larger than this are refused (Ollama takes inline base64 only, and a huge image would be sent whole).</summary>
+    public long MaxImageBytes { get; init; } = DefaultMaxImageBytes;
 
     /// <summary>Split <c>&lt;think&gt;</c> blocks out of content (models on servers that do not fill <c>thinking</c>). On by default.</summary>
     public bool SplitThinkTags { get; init; } = true;
@@ -458,7 +461,7 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
                 throw new ProviderException(ProviderErrorKind.BadRequest, $"Could not fetch image {Redact(url)}: HTTP {(int)response.StatusCode}.", ProviderName, _config.Id);
             }
 
-            if (response.Content.Headers.ContentLength is > MaxImageBytes)
+            if (response.Content.Headers.ContentLength is { } length && length > MaxImageBytes)
             {
                 throw TooLarge(url);
             }
@@ -489,7 +492,11 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
     }
 
     private ProviderException TooLarge(Uri url) =>
-        new(ProviderErrorKind.BadRequest, $"Image {Redact(url)} is larger than {MaxImageBytes / (1024 * 1024)} MB; Ollama needs images inline, so resize it or pass a smaller file.", ProviderName, _config.Id);
+        new(ProviderErrorKind.BadRequest, $"Image {Redact(url)} is larger than the {FormatBytes(MaxImageBytes)} limit; Ollama needs images inline, so resize it or pass a smaller file.", ProviderName, _config.Id);
+
+    private static string FormatBytes(long bytes) => bytes >= 1024 * 1024
+        ? (bytes / (1024.0 * 1024)).ToString("0.#", CultureInfo.InvariantCulture) + " MB"
+        : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
 
     // Query strings of signed URLs can carry credentials: keep them out of messages.
     private static string Redact(Uri url) => url.GetLeftPart(UriPartial.Path);

@@ -225,6 +225,28 @@ public sealed class OllamaChatTests
     }
 
     [Fact]
+    public async Task StreamAsync_ImageUrlOverLimit_ClearBadRequestAndNoChatSent()
+    {
+        await using var server = await OllamaTestServer.StartAsync();
+        await using var images = await OllamaTestServer.StartAsync();
+        await using var adapter = new Art.Ollama.OllamaProviderAdapter(new ProviderAdapterContext
+        {
+            Config = new ProviderInstanceConfig { Id = "ollama-local", Provider = "ollama", BaseUrl = server.InstanceBaseUrl, Model = "llava" },
+            LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+        })
+        { MaxImageBytes = 5 };
+
+        var url = new Uri(images.InstanceBaseUrl + "/?sig=secret");
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => CollectAsync(adapter.StreamAsync(new ArtPrompt([ArtMessage.User("what?", [ImageInput.FromUrl(url)])]), Options(), Ct)));
+
+        Assert.Equal(ProviderErrorKind.BadRequest, ex.Kind);
+        Assert.Contains("larger than the 5 bytes limit", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+        Assert.Equal(20L * 1024 * 1024, Art.Ollama.OllamaProviderAdapter.DefaultMaxImageBytes);
+    }
+
+    [Fact]
     public async Task StreamAsync_NonStreamingShapeReplayed_ReturnsThinkingAndToolCall()
     {
         await using var server = await OllamaTestServer.StartAsync();
