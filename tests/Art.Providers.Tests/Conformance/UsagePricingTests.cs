@@ -2,7 +2,7 @@ using Art.Costs;
 using Art.Models;
 using Art.Reasoning;
 
-namespace Art.Providers.Tests;
+namespace Art.Providers.Tests.Conformance;
 
 public sealed class UsagePricingTests
 {
