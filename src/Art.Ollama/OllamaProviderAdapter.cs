@@ -123,7 +123,8 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
         try
         {
             var request = await BuildRequestAsync(prompt, options, model, cts.Token).ConfigureAwait(false);
-            var splitter = SplitThinkTags ? new OllamaThinkTagSplitter() : null;
+            var splitter = SplitThinkTags ? new ThinkTagSplitter() : null;
+            var split = new List<StreamEvent>();
             var callIndex = 0;
             var responseTag = Guid.NewGuid().ToString("N")[..8];
             var sawToolCall = false;
@@ -169,7 +170,9 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
                             }
                             else
                             {
-                                foreach (var piece in splitter.Push(message.Content))
+                                split.Clear();
+                                splitter.Push(message.Content, split);
+                                foreach (var piece in split)
                                 {
                                     yield return piece;
                                 }
@@ -200,7 +203,9 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
                 throw OllamaErrors.Interrupted("the stream ended without its final done:true line", _config.Id);
             }
 
-            foreach (var piece in splitter?.Flush() ?? [])
+            split.Clear();
+            splitter?.Flush(split);
+            foreach (var piece in split)
             {
                 yield return piece;
             }

@@ -1,15 +1,20 @@
-using Art.Ollama;
 using Art.Reasoning;
 
 namespace Art.Providers.Tests.Ollama;
 
+/// <summary>The core splitter as the Ollama adapter uses it (tags cut anywhere, unterminated blocks).</summary>
 public sealed class OllamaThinkTagSplitterTests
 {
     private static (string Thoughts, string Content) Run(IEnumerable<string> chunks)
     {
-        var splitter = new OllamaThinkTagSplitter();
-        var events = chunks.SelectMany(splitter.Push).ToList();
-        events.AddRange(splitter.Flush());
+        var splitter = new ThinkTagSplitter();
+        var events = new List<StreamEvent>();
+        foreach (var chunk in chunks)
+        {
+            splitter.Push(chunk, events);
+        }
+
+        splitter.Flush(events);
         return (string.Concat(events.OfType<ThoughtDelta>().Select(e => e.Text)), string.Concat(events.OfType<ContentDelta>().Select(e => e.Text)));
     }
 
@@ -38,8 +43,10 @@ public sealed class OllamaThinkTagSplitterTests
     [Fact]
     public void Push_NoTags_ContentPassesThroughAtOnce()
     {
-        var splitter = new OllamaThinkTagSplitter();
-        Assert.Equal([new ContentDelta("plain text")], splitter.Push("plain text"));
-        Assert.Empty(splitter.Flush());
+        var splitter = new ThinkTagSplitter();
+        var events = new List<StreamEvent>();
+        splitter.Push("plain text", events);
+        splitter.Flush(events);
+        Assert.Equal([new ContentDelta("plain text")], events);
     }
 }
