@@ -241,9 +241,9 @@ internal sealed class FakeStateManager : IStateManager
 internal sealed class CollectingObservationManager : IObservationManager
 {
     private readonly Lock _gate = new();
-    private readonly List<Observation.Observation> _recorded = [];
+    private readonly List<Art.Observation.Observation> _recorded = [];
 
-    public IReadOnlyList<Observation.Observation> Recorded
+    public IReadOnlyList<Art.Observation.Observation> Recorded
     {
         get
         {
@@ -254,11 +254,11 @@ internal sealed class CollectingObservationManager : IObservationManager
         }
     }
 
-    public IReadOnlyList<Observation.Observation> OfType(ObservationType type) => [.. Recorded.Where(o => o.Type == type)];
+    public IReadOnlyList<Art.Observation.Observation> OfType(ObservationType type) => [.. Recorded.Where(o => o.Type == type)];
 
-    public Task<Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
+    public Task<Art.Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
     {
-        var recorded = new Observation.Observation
+        var recorded = new Art.Observation.Observation
         {
             Id = Guid.NewGuid().ToString("N"),
             ThreadId = observation.ThreadId,
@@ -278,8 +278,8 @@ internal sealed class CollectingObservationManager : IObservationManager
         return Task.FromResult(recorded);
     }
 
-    public Task<IReadOnlyList<Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<Observation.Observation>>([.. Recorded.Where(o => o.ThreadId == threadId)]);
+    public Task<IReadOnlyList<Art.Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<Art.Observation.Observation>>([.. Recorded.Where(o => o.ThreadId == threadId)]);
 }
 
 internal sealed class FakeRegistry : IModelRegistry
