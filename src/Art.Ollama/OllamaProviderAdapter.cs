@@ -33,7 +33,7 @@ namespace Art.Ollama;
 /// Abort by request id cancels that call's HTTP request (a request-id → CancellationTokenSource registry).
 /// </para>
 /// </summary>
-public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, IRequestAbort
+public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, IRequestAbort, IModelDiscovery
 {
     /// <summary>Default limit of an image fetched from a URL: 20 MB.</summary>
     public const long DefaultMaxImageBytes = 20L * 1024 * 1024;
@@ -581,6 +581,25 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
             ParameterSize = show.Details?.ParameterSize,
             QuantizationLevel = show.Details?.QuantizationLevel,
             Details = DetailsOf(show.Details),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<Art.Models.ModelInfo> DiscoverModelAsync(string modelId, CancellationToken cancellationToken = default)
+    {
+        var details = await ShowModelAsync(modelId, cancellationToken).ConfigureAwait(false);
+        return new Art.Models.ModelInfo
+        {
+            Provider = ProviderName,
+            ModelId = modelId,
+            DisplayName = details.ParameterSize is null ? modelId : $"{modelId} ({details.ParameterSize}{(details.QuantizationLevel is null ? string.Empty : ", " + details.QuantizationLevel)})",
+            Capabilities = details.Capabilities,
+            ContextWindow = details.ContextWindow,
+
+            // Local inference costs nothing per token.
+            Pricing = ModelPricing.Free,
+            Source = ModelInfoSource.Discovered,
+            UpdatedAt = _time.GetUtcNow(),
         };
     }
 

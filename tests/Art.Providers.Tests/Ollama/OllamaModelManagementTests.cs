@@ -267,6 +267,26 @@ public sealed class OllamaModelManagementTests
     }
 
     [Fact]
+    public async Task RefreshAsync_RealRegistry_RoutableByCapabilitiesAndContextWindow()
+    {
+        await using var server = await OllamaTestServer.StartAsync();
+        await using var adapter = Adapter(server.InstanceBaseUrl);
+        server.AddModel(new OllamaTestModel("llava:13b") { Family = "llama", Capabilities = ["completion", "vision"], ContextLength = 4096 });
+        var registry = new ModelRegistry(new ModelRegistryRepository(new Art.Storage.InMemoryStorageAdapter()));
+        await registry.InitializeAsync(Ct);
+
+        // Reached through the provider-neutral interface, as the engine would.
+        var discovery = Assert.IsAssignableFrom<IModelDiscovery>(adapter);
+        await registry.RegisterModelAsync(await discovery.DiscoverModelAsync("llava:13b", Ct), Ct);
+
+        var vision = await registry.FindModelsWithCapabilitiesAsync([ModelCapability.Vision], "ollama", Ct);
+        Assert.Contains(vision, m => m.ModelId == "llava:13b" && m.ContextWindow == 4096 && m.Source == ModelInfoSource.Discovered);
+        var tools = await registry.FindModelsWithCapabilitiesAsync([ModelCapability.ToolUse], "ollama", Ct);
+        Assert.DoesNotContain(tools, m => m.ModelId == "llava:13b");
+        Assert.Equal(0m, registry.GetModelInfo("ollama", "llava:13b")!.Pricing!.OutputPerMillion);
+    }
+
+    [Fact]
     public async Task ListRunningModelsAsync_Ps_Mapped()
     {
         await using var server = await OllamaTestServer.StartAsync();
