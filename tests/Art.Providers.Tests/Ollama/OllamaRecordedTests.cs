@@ -12,18 +12,18 @@ namespace Art.Providers.Tests.Ollama;
 public sealed class OllamaRecordedTests
 {
     [Theory]
-    [InlineData("api-chat-stream-local.response.ndjson", "gemma3:1b")]
-    [InlineData("api-chat-stream-after-pull.response.ndjson", "gemma3:1b")]
-    [InlineData("api-chat-format-json-schema-stream.response.ndjson", "gemma3:1b")]
-    [InlineData("cloud-api-chat-stream-thinking.response.ndjson", "gpt-oss:120b")]
-    [InlineData("cloud-api-chat-tool-call-thinking.response.json", "gpt-oss:120b")]
-    public async Task StreamAsync_RecordedChatBody_YieldsExactlyItsContentThoughtsToolCallsUsage(string file, string model)
+    [InlineData("api-chat-stream-local.response.ndjson", "gemma3:1b", "application/x-ndjson")]
+    [InlineData("api-chat-stream-after-pull.response.ndjson", "gemma3:1b", "application/x-ndjson")]
+    [InlineData("api-chat-format-json-schema-stream.response.ndjson", "gemma3:1b", "application/x-ndjson")]
+    [InlineData("cloud-api-chat-stream-thinking.response.ndjson", "gpt-oss:120b", "application/json")] // as ollama.com served it
+    [InlineData("cloud-api-chat-tool-call-thinking.response.json", "gpt-oss:120b", "application/json")]
+    public async Task StreamAsync_RecordedChatBody_YieldsExactlyItsContentThoughtsToolCallsUsage(string file, string model, string contentType)
     {
         var body = ReadRecorded(file);
         var expected = ParseChatBody(body);
         await using var server = await OllamaTestServer.StartAsync();
         await using var adapter = Adapter(server.InstanceBaseUrl, model: model);
-        server.EnqueueRaw(new RawResponse(200, "application/x-ndjson", Lines(body)));
+        server.EnqueueRaw(new RawResponse(200, contentType, Lines(body)));
 
         var result = await CollectAsync(adapter.StreamAsync(ArtPrompt.FromUser("replay"), Options(), Ct));
 
