@@ -21,4 +21,27 @@ public sealed class OllamaConformanceTests : ProviderConformanceTests
     protected override async Task<IProviderTestServer> StartServerAsync() => await OllamaTestServer.StartAsync();
 
     protected override IProviderFactory CreateFactory() => new OllamaProviderFactory();
+
+    [Fact]
+    public async Task Stream_ApiKeyConfigured_SentAsBearerForOllamaCloud()
+    {
+        Server.Enqueue(ScriptedTurn.Text("hi"));
+
+        await CollectAsync(ArtPrompt.FromUser("x"), Options(), TestContext.Current.CancellationToken);
+
+        Assert.Equal("Bearer " + ApiKey, Server.Requests[^1].Header("Authorization"));
+    }
+
+    [Fact]
+    public async Task Stream_NoApiKey_NoAuthorizationHeader()
+    {
+        await using var adapter = CreateAdapter(CreateConfig(Server.InstanceBaseUrl) with { ApiKey = null });
+        Server.Enqueue(ScriptedTurn.Text("hi"));
+
+        await foreach (var unused in adapter.StreamAsync(ArtPrompt.FromUser("x"), Options(), TestContext.Current.CancellationToken))
+        {
+        }
+
+        Assert.Null(Server.Requests[^1].Header("Authorization"));
+    }
 }
