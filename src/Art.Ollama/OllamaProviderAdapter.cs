@@ -375,7 +375,7 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
             NumPredict = p.MaxOutputTokens,
             NumCtx = p.ContextSize,
             Stop = p.StopSequences is { Count: > 0 } stops ? stops.ToArray() : null,
-            Seed = p.Seed is { } seed ? checked((int)seed) : null,
+            Seed = p.Seed is { } seed ? (int)Math.Clamp(seed, int.MinValue, int.MaxValue) : null, // Ollama takes an int seed
             PresencePenalty = p.PresencePenalty is { } pp ? (float)pp : null,
             FrequencyPenalty = p.FrequencyPenalty is { } fp ? (float)fp : null,
         };
