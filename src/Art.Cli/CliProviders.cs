@@ -2,6 +2,7 @@ using Art.Anthropic;
 using Art.Gemini;
 using Art.Hosting;
 using Art.Observation;
+using Art.Ollama;
 using Art.OpenAI;
 using Art.Reasoning;
 
@@ -12,6 +13,7 @@ internal static class CliProviders
 {
     public static void Register(ArtBuilder builder)
     {
+        builder.AddProviderFactory(context => new OllamaProviderFactory(context.Observations));
         builder.AddProviderFactory(context => new AnthropicProviderFactory());
         builder.AddProviderFactory(context => new GeminiProviderFactory());
         builder.AddProviderFactory(context => new OpenAIProviderFactory());
@@ -22,6 +24,7 @@ internal static class CliProviders
     {
         ArgumentNullException.ThrowIfNull(observations);
         var registry = new ProviderFactoryRegistry();
+        registry.Register(new OllamaProviderFactory(observations));
         registry.Register(new AnthropicProviderFactory());
         registry.Register(new GeminiProviderFactory());
         registry.Register(new OpenAIProviderFactory());
@@ -29,14 +32,5 @@ internal static class CliProviders
     }
 
     /// <summary><c>OLLAMA_HOST</c> as the Ollama CLI reads it, else <c>http://127.0.0.1:11434</c>.</summary>
-    public static string DefaultOllamaUrl()
-    {
-        var host = Environment.GetEnvironmentVariable("OLLAMA_HOST");
-        if (string.IsNullOrWhiteSpace(host))
-        {
-            return "http://127.0.0.1:11434";
-        }
-
-        return host.Contains("://", StringComparison.Ordinal) ? host.TrimEnd('/') : "http://" + host.TrimEnd('/');
-    }
+    public static string DefaultOllamaUrl() => OllamaProviderFactory.ResolveDefaultBaseUrl();
 }

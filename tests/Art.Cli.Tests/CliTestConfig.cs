@@ -38,6 +38,10 @@ internal static class CliTestConfig
         return root.ToJsonString();
     }
 
+    /// <summary>Only the SQLite file (providers fall back to the default Ollama instance).</summary>
+    public static string StorageOnly(CliRunner cli) =>
+        new JsonObject { ["storage"] = new JsonObject { ["kind"] = "sqlite", ["path"] = Path.Join(cli.Root, "art.db") } }.ToJsonString();
+
     /// <summary>A loopback port nothing listens on.</summary>
     public static int ClosedPort()
     {
