@@ -32,7 +32,9 @@ public sealed class ArtOptions
     /// <summary>
     /// Binds the <c>Art</c> section when the configuration has one (an app's <c>appsettings.json</c>), else the root
     /// (a stand-alone <c>art.json</c>, and <c>ART__…</c> variables added with the <c>ART__</c> prefix).
-    /// Binding errors (a non-number where a number belongs) become <see cref="ArtConfigurationException"/>.
+    /// Each block is bound on its own and strictly: an unknown key (a typo such as <c>maxConcurency</c>) or a value
+    /// that does not convert (<c>"lots"</c> for a number) is an <see cref="ArtConfigurationException"/> naming the key
+    /// path, instead of the binder's default of silently ignoring it (inside lists it even swallows conversion errors).
     /// </summary>
     public static ArtOptions Bind(IConfiguration configuration)
     {
@@ -40,18 +42,57 @@ public sealed class ArtOptions
         var section = configuration.GetSection(SectionName);
         IConfiguration source = section.Exists() ? section : configuration;
         var options = new ArtOptions();
-        try
+        var errors = new List<string>();
+        BindBlock(source, "storage", options.Storage, errors);
+        BindBlock(source, "defaults", options.Defaults, errors);
+        BindBlock(source, "engine", options.Engine, errors);
+        BindBlock(source, "secrets", options.Secrets, errors);
+        foreach (var child in Children(source, "providers"))
         {
-            source.Bind(options);
+            var provider = new ArtProviderOptions();
+            BindBlock(child, null, provider, errors);
+            options.Providers.Add(provider);
         }
-        catch (InvalidOperationException ex)
+
+        if (errors.Count > 0)
         {
-            // The binder's message names the key and the type it could not convert to.
-            throw new ArtConfigurationException("Invalid configuration: " + (ex.InnerException?.Message ?? ex.Message), innerException: ex);
+            var colon = errors[0].IndexOf(": ", StringComparison.Ordinal);
+            throw new ArtConfigurationException(
+                "Invalid configuration: " + string.Join(Environment.NewLine + "  ", errors),
+                colon > 0 ? errors[0][..colon] : null);
         }
 
         return options;
     }
+
+    private static IEnumerable<IConfigurationSection> Children(IConfiguration source, string key)
+    {
+        var section = source.GetSection(key);
+        // Numeric keys in order (0, 1, ..., 10), as the binder orders list items.
+        return section.GetChildren().OrderBy(c => int.TryParse(c.Key, out var i) ? i : int.MaxValue).ThenBy(c => c.Key, StringComparer.Ordinal);
+    }
+
+    private static void BindBlock(IConfiguration source, string? key, object target, List<string> errors)
+    {
+        var section = key is null ? source : source.GetSection(key);
+        var path = section is IConfigurationSection s ? ToCamelPath(s.Path) : key ?? string.Empty;
+        try
+        {
+            section.Bind(target, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder names the key (conversion) or the unknown keys and the type (unknown configuration).
+            var message = (ex.InnerException is { } inner and not InvalidOperationException ? ex.Message + " " + inner.Message : ex.Message).ReplaceLineEndings(" ");
+            errors.Add($"{StripSectionPrefix(path)}: {message}");
+        }
+    }
+
+    private static string StripSectionPrefix(string path) =>
+        path.StartsWith(SectionName + ":", StringComparison.OrdinalIgnoreCase) ? path[(SectionName.Length + 1)..] : path;
+
+    private static string ToCamelPath(string path) =>
+        string.Join(':', path.Split(':').Select(p => p.Length > 0 && char.IsUpper(p[0]) && p != SectionName ? char.ToLowerInvariant(p[0]) + p[1..] : p));
 
     /// <summary>
     /// Checks everything and converts it to the contract types; throws one <see cref="ArtConfigurationException"/>
