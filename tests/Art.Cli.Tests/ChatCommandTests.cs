@@ -30,6 +30,35 @@ public sealed class ChatCommandTests
     }
 
     [Fact]
+    public async Task Chat_Ollama_StreamsAnswerSeparatesThinkingAndRegistersModel()
+    {
+        await using var server = await OllamaTestServer.StartAsync();
+        server.AddModel(new OllamaTestModel("qwen3:8b") { Capabilities = ["completion", "thinking", "vision"], ContextLength = 40960 });
+        server.Enqueue(new ScriptedTurn
+        {
+            Parts = [new ScriptedThought("The user greets me."), new ScriptedContent("Hi "), new ScriptedContent("there!")],
+            Usage = new ScriptedUsage(20, 4),
+        });
+        using var cli = new CliRunner();
+        cli.WriteConfig($$"""
+            {
+              "storage": { "kind": "sqlite", "path": {{JsonSerializer.Serialize(Path.Join(cli.Root, "art.db"))}} },
+              "providers": [ { "id": "ollama", "provider": "ollama", "baseUrl": "{{server.InstanceBaseUrl}}", "model": "qwen3:8b" } ]
+            }
+            """);
+
+        var result = await cli.RunAsync("chat", "--show-thoughts", "hello");
+        var catalog = await cli.RunAsync("models", "catalog", "--provider", "ollama", "--capability", "vision", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("Hi there!\n", result.Stdout);
+        Assert.Contains("The user greets me.", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("qwen3:8b", server.Requests.Last(r => r.Path == "/api/chat").Json.GetProperty("model").GetString());
+        var model = Assert.Single(JsonDocument.Parse(catalog.Stdout).RootElement.EnumerateArray(), m => m.GetProperty("modelId").GetString() == "qwen3:8b");
+        Assert.Equal(40960, model.GetProperty("contextWindow").GetInt32());
+    }
+
+    [Fact]
     public async Task Chat_WithoutShowThoughts_ThoughtsHidden()
     {
         await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.Generic, TestContext.Current.CancellationToken);

@@ -141,6 +141,7 @@ internal static class ModelsCommand
                 ?? throw new CliFailureException($"instance '{id}' ({adapter.ProviderName}) does not manage local models — pull works with Ollama instances");
             var modelName = parse.GetValue(name)!;
             await PullProgressView.RunAsync(context, modelName, id, management).ConfigureAwait(false);
+            await session.Art.EnsureModelKnownAsync(id, modelName, context.Cancellation).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;

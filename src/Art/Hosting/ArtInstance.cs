@@ -123,6 +123,7 @@ public sealed class ArtInstance : IAsyncDisposable
             [new ConversationMessage { MessageId = Guid.NewGuid().ToString("N"), ThreadId = threadId, Role = MessageRole.User, Content = message, Timestamp = now }],
             cancellationToken).ConfigureAwait(false);
 
+        await EnsureModelKnownAsync(options.InstanceId ?? config.Reasoning.InstanceId, options.Model ?? (options.InstanceId is null ? config.Reasoning.Model : null), cancellationToken).ConfigureAwait(false);
         var callOptions = new CallOptions
         {
             ThreadId = threadId,
@@ -158,6 +159,49 @@ public sealed class ArtInstance : IAsyncDisposable
                 threadId,
                 [new ConversationMessage { MessageId = Guid.NewGuid().ToString("N"), ThreadId = threadId, Role = MessageRole.Assistant, Content = answer.ToString(), Timestamp = _parts.TimeProvider.GetUtcNow() }],
                 CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Registers what a provider says about a model the registry does not know yet (Ollama <c>/api/show</c>:
+    /// capabilities, context length), so routing can check vision, tools and context for locally pulled models.
+    /// Best effort: an unknown instance, a provider without discovery, a failure or a slow answer (5 s) changes
+    /// nothing, and the call goes ahead with the capabilities unknown.
+    /// </summary>
+    public async Task<bool> EnsureModelKnownAsync(string? instanceId, string? model, CancellationToken cancellationToken = default)
+    {
+        if (instanceId is null || !ProviderInstanceManager.TryGetAdapter(instanceId, out var adapter) || adapter is not IModelDiscovery discovery)
+        {
+            return false;
+        }
+
+        var config = ProviderInstanceManager.GetConfig(instanceId);
+        model ??= config.Model;
+        if (string.IsNullOrWhiteSpace(model) || ModelRegistry.GetModelInfo(config.Provider, model) is not null)
+        {
+            return false;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            var info = await discovery.DiscoverModelAsync(model, timeout.Token).ConfigureAwait(false);
+            await ModelRegistry.RegisterModelAsync(info, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (ArtException)
+        {
+            // Unreachable or unknown model: the call itself will report it with the provider's reason.
+            return false;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
         }
     }
 
