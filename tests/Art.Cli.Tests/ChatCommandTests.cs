@@ -59,6 +59,47 @@ public sealed class ChatCommandTests
     }
 
     [Fact]
+    public async Task Chat_InstanceOverride_UsesThatInstanceForTheTurnOnly()
+    {
+        await using var first = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.Generic, TestContext.Current.CancellationToken);
+        await using var second = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.Generic, TestContext.Current.CancellationToken);
+        first.Enqueue(ScriptedTurn.Text("from first"));
+        second.Enqueue(ScriptedTurn.Text("from second"));
+        using var cli = new CliRunner();
+        cli.WriteConfig($$"""
+            {
+              "storage": { "kind": "sqlite", "path": {{JsonSerializer.Serialize(Path.Join(cli.Root, "art.db"))}} },
+              "providers": [
+                { "id": "one", "provider": "openai-compatible", "baseUrl": "{{first.InstanceBaseUrl}}", "model": "m1" },
+                { "id": "two", "provider": "openai-compatible", "baseUrl": "{{second.InstanceBaseUrl}}", "model": "m2" }
+              ]
+            }
+            """);
+
+        var overridden = await cli.RunAsync("chat", "--thread", "x", "--instance", "two", "--model", "m2-large", "hi");
+        var normal = await cli.RunAsync("chat", "--thread", "x", "again");
+
+        Assert.True(overridden.ExitCode == 0, overridden.ToString());
+        Assert.Equal("from second\n", overridden.Stdout);
+        Assert.Equal("m2-large", second.LastRequest.Json.GetProperty("model").GetString());
+        Assert.True(normal.ExitCode == 0, normal.ToString());
+        Assert.Equal("from first\n", normal.Stdout);
+    }
+
+    [Fact]
+    public async Task Chat_UnknownInstance_ExitsTwo()
+    {
+        await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.Generic, TestContext.Current.CancellationToken);
+        using var cli = new CliRunner();
+        cli.WriteConfig(CliTestConfig.OneInstance(cli, server.InstanceBaseUrl));
+
+        var result = await cli.RunAsync("chat", "--instance", "nope", "hi");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("nope", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Chat_WithoutShowThoughts_ThoughtsHidden()
     {
         await using var server = await OpenAICompatibleTestServer.StartAsync(OpenAICompatibleFlavor.Generic, TestContext.Current.CancellationToken);

@@ -99,6 +99,13 @@ public sealed class ArtInstance : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(threadId);
         ArgumentNullException.ThrowIfNull(message);
         options ??= new ChatTurnOptions();
+        if (options.InstanceId is { } requested && !ProviderInstanceManager.TryGetAdapter(requested, out _))
+        {
+            // The router would treat an unknown instance as a rejected candidate and answer from another one; a typo
+            // in an explicit choice should fail instead.
+            throw new UnknownInstanceException(requested, ProviderInstanceManager.Instances.Select(i => i.Id));
+        }
+
         var config = await GetOrCreateThreadAsync(threadId, cancellationToken).ConfigureAwait(false);
         var history = await ConversationManager.GetMessagesAsync(
             threadId,
