@@ -32,36 +32,49 @@ public static class ImageFetcher
                 throw new ProviderException(ProviderErrorKind.BadRequest, $"Could not fetch image {Display(url)}: HTTP {(int)response.StatusCode}.", provider, instanceId);
             }
 
-            if (response.Content.Headers.ContentLength > maxBytes)
-            {
-                throw TooLarge(url, maxBytes, provider, instanceId);
-            }
-
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                using var buffer = new MemoryStream();
-                var chunk = new byte[81920];
-                int read;
-                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > maxBytes)
-                    {
-                        throw TooLarge(url, maxBytes, provider, instanceId);
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-
-                var mediaType = response.Content.Headers.ContentType?.MediaType
-                    ?? ImageInput.MediaTypeFromExtension(Path.GetExtension(url.AbsolutePath))
-                    ?? "image/jpeg";
-                return (buffer.ToArray(), mediaType);
-            }
+            var bytes = await ReadBoundedAsync(response, maxBytes, () => TooLarge(url, maxBytes, provider, instanceId), cancellationToken).ConfigureAwait(false);
+            var mediaType = response.Content.Headers.ContentType?.MediaType
+                ?? ImageInput.MediaTypeFromExtension(Path.GetExtension(url.AbsolutePath))
+                ?? "image/jpeg";
+            return (bytes, mediaType);
         }
         catch (HttpRequestException ex)
         {
             throw new ProviderException(ProviderErrorKind.BadRequest, $"Could not fetch image {Display(url)}: {ex.Message}", provider, instanceId, innerException: ex);
+        }
+    }
+
+    /// <summary>
+    /// Reads a response body into memory, throwing what <paramref name="tooLarge"/> makes as soon as the declared
+    /// Content-Length or the bytes actually read exceed <paramref name="maxBytes"/>. For clients with their own error
+    /// types (an <c>IChatClient</c> that does not speak <see cref="ProviderException"/>).
+    /// </summary>
+    public static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, long maxBytes, Func<Exception> tooLarge, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(tooLarge);
+        if (response.Content.Headers.ContentLength > maxBytes)
+        {
+            throw tooLarge();
+        }
+
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > maxBytes)
+                {
+                    throw tooLarge();
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
         }
     }
 
