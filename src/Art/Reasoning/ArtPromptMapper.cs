@@ -7,7 +7,8 @@ namespace Art.Reasoning;
 
 /// <summary>
 /// The one mapping between ART's provider-neutral prompt and Microsoft.Extensions.AI messages and options.
-/// Opaque provider data travels in <c>AdditionalProperties</c> under <see cref="SignatureKey"/> and <see cref="ToolNameKey"/>.
+/// Opaque provider data travels in <c>AdditionalProperties</c> under <see cref="SignatureKey"/>, <see cref="ToolNameKey"/>,
+/// <see cref="RedactedKey"/> and <see cref="ToolErrorKey"/>.
 /// </summary>
 public static class ArtPromptMapper
 {
