@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Art.Models;
 
 /// <summary>Where a registry entry came from; later sources override earlier ones.</summary>
@@ -46,6 +48,7 @@ public sealed record ModelInfo
 
     public DateTimeOffset? UpdatedAt { get; init; }
 
+    [JsonIgnore]
     public string Key => MakeKey(Provider, ModelId);
 
     public static string MakeKey(string provider, string modelId) => provider + "/" + modelId;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Art.Models;
 
 /// <summary>
@@ -23,5 +25,6 @@ public sealed record ModelPricing
     public static ModelPricing Free { get; } = new() { InputPerMillion = 0m, OutputPerMillion = 0m, CachedInputPerMillion = 0m, CacheWritePerMillion = 0m, ReasoningPerMillion = 0m };
 
     /// <summary>True when both the input and output prices are known, the minimum to price a call.</summary>
+    [JsonIgnore]
     public bool IsKnown => InputPerMillion is not null && OutputPerMillion is not null;
 }
