@@ -19,6 +19,9 @@ public sealed class ChatClientProviderFactory : IProviderFactory
     /// <summary>The provider type name of instances served by this factory.</summary>
     public const string ProviderName = "chat-client";
 
+    /// <summary>Base URL given to instances that set none (see <see cref="DefaultBaseUrl"/>).</summary>
+    public const string PlaceholderBaseUrl = "http://chat-client.invalid/";
+
     private readonly ConcurrentDictionary<string, Func<ProviderAdapterContext, IChatClient>> _clients = new(StringComparer.Ordinal);
 
     public IReadOnlyList<string> ProviderNames { get; } = [ProviderName];
@@ -53,7 +56,12 @@ public sealed class ChatClientProviderFactory : IProviderFactory
 
     public bool RequiresApiKey(string providerName) => false;
 
-    public string? DefaultBaseUrl(string providerName) => null;
+    /// <summary>
+    /// A placeholder (<c>http://chat-client.invalid/</c>, a reserved name that never resolves), because instances need a
+    /// base URL and an in-code client has none ART could know. Set <c>BaseUrl</c> on the instance to the client's real
+    /// endpoint for clearer "not reachable" messages and loopback (local) detection.
+    /// </summary>
+    public string? DefaultBaseUrl(string providerName) => PlaceholderBaseUrl;
 
     public IProviderAdapter Create(ProviderAdapterContext context)
     {
