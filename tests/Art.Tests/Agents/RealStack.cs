@@ -20,7 +20,7 @@ internal sealed class RealStack : IAsyncDisposable
 {
     public static readonly ModelPricing Pricing = new() { InputPerMillion = 1m, OutputPerMillion = 2m };
 
-    private RealStack(IReadOnlyList<ProviderInstanceConfig> instances, ChatClientProviderFactory? chatClients, ReasoningEngineOptions? engineOptions)
+    private RealStack(IReadOnlyList<ProviderInstanceConfig> instances, IReadOnlyList<IProviderFactory> extraFactories, ReasoningEngineOptions? engineOptions)
     {
         Storage = new InMemoryStorageAdapter();
         Ui = new UISystem(new ObservationRepository(Storage), new ConversationRepository(Storage));
@@ -29,9 +29,9 @@ internal sealed class RealStack : IAsyncDisposable
         Observations = new ObservationManager(new ObservationRepository(Storage), Ui);
         Scripted = new ScriptedProviderFactory();
         var factories = new ProviderFactoryRegistry().Register(Scripted);
-        if (chatClients is not null)
+        foreach (var factory in extraFactories)
         {
-            factories.Register(chatClients);
+            factories.Register(factory);
         }
 
         Instances = new ProviderInstanceManager(instances, factories, new ProviderInstanceManagerOptions { EnvironmentReader = _ => null });
@@ -75,9 +75,10 @@ internal sealed class RealStack : IAsyncDisposable
         IReadOnlyList<ProviderInstanceConfig> instances,
         IReadOnlyDictionary<ModelCapability, bool>? capabilities = null,
         ChatClientProviderFactory? chatClients = null,
-        ReasoningEngineOptions? engineOptions = null)
+        ReasoningEngineOptions? engineOptions = null,
+        IProviderFactory? extraFactory = null)
     {
-        var stack = new RealStack(instances, chatClients, engineOptions);
+        var stack = new RealStack(instances, new IProviderFactory?[] { chatClients, extraFactory }.OfType<IProviderFactory>().ToList(), engineOptions);
         await stack.Instances.InitializeAsync();
         await stack.Registry.InitializeAsync();
         var caps = capabilities ?? new Dictionary<ModelCapability, bool>
