@@ -173,6 +173,35 @@ public sealed class ArtTelemetry
         return tags;
     }
 
+    /// <summary>
+    /// The routing step named by a <c>RouteDecision.Why</c> text (<c>call</c>, <c>thread</c>, <c>preferred</c>,
+    /// <c>default</c>, <c>cheapest</c>): a bounded value for the <c>art.route.decisions</c> counter.
+    /// </summary>
+    public static string RouteStepOf(string? why)
+    {
+        if (string.IsNullOrEmpty(why))
+        {
+            return "unknown";
+        }
+
+        if (why.StartsWith("call ", StringComparison.Ordinal))
+        {
+            return "call";
+        }
+
+        if (why.StartsWith("thread ", StringComparison.Ordinal))
+        {
+            return "thread";
+        }
+
+        if (why.StartsWith("preferred ", StringComparison.Ordinal))
+        {
+            return "preferred";
+        }
+
+        return why.StartsWith("default ", StringComparison.Ordinal) ? "default" : "cheapest";
+    }
+
     /// <summary>The <c>error.type</c> of an exception: the provider error kind when classified, else the exception type.</summary>
     public static string ErrorType(Exception exception)
     {

@@ -158,6 +158,45 @@ public sealed class ArtTelemetryTests : IDisposable
         AssertNoText(span, "THE ANSWER");
     }
 
+    [Fact]
+    public async Task Engine_SpanPerAttempt_RouteFallbackAndCostMetrics()
+    {
+        var flaky = "flaky-" + Guid.NewGuid().ToString("N");
+        var steady = "steady-" + Guid.NewGuid().ToString("N");
+        var thread = "thread-" + Guid.NewGuid().ToString("N");
+        await using var stack = await RealStack.CreateAsync(
+            [RealStack.ScriptedInstance(flaky, "m-flaky"), RealStack.ScriptedInstance(steady, "m-steady")],
+            engineOptions: new ReasoningEngineOptions { MaxRetriesPerInstance = 0 });
+        await stack.ConfigureThreadAsync(thread, flaky, new Art.Context.ModelPreferences { FallbackInstances = [steady] });
+        stack.Scripted.For(flaky).Enqueue(Art.Testing.ScriptedResponse.Failure(ProviderErrorKind.Transient, "503"));
+        stack.Scripted.For(steady).Enqueue(Art.Testing.ScriptedResponse.Text("SECRET ANSWER").Usage(100, 20));
+
+        await stack.Engine.CallAsync(ArtPrompt.FromUser("SECRET PROMPT"), new CallOptions { ThreadId = thread }, TestContext.Current.CancellationToken);
+
+        var spans = _activities.Where(a => (string?)a.GetTagItem(SemConv.ConversationId) == thread).OrderBy(a => a.StartTimeUtc).ToList();
+        Assert.Equal(2, spans.Count);
+        Assert.Equal(("scripted", "m-flaky", "transient"), ((string?)spans[0].GetTagItem(SemConv.ProviderName), (string?)spans[0].GetTagItem(SemConv.RequestModel), (string?)spans[0].GetTagItem(SemConv.ErrorType)));
+        Assert.Equal(("m-steady", 100L, 20L), ((string?)spans[1].GetTagItem(SemConv.ResponseModel), (long?)spans[1].GetTagItem(SemConv.InputTokens), (long?)spans[1].GetTagItem(SemConv.OutputTokens)));
+        Assert.All(spans, s => AssertNoText(s, "SECRET"));
+        var route = Assert.Single(_measurements, m => m.Instrument == "art.route.decisions" && Equals(m.Tags.GetValueOrDefault(SemConv.ArtInstanceId), flaky));
+        Assert.Equal("thread", route.Tags[SemConv.ArtRouteStep]);
+        var fallback = Assert.Single(_measurements, m => m.Instrument == "art.fallbacks" && Equals(m.Tags.GetValueOrDefault("art.fallback.from"), flaky));
+        Assert.Equal(steady, fallback.Tags["art.fallback.to"]);
+        var cost = Assert.Single(_measurements, m => m.Instrument == "art.cost" && Equals(m.Tags.GetValueOrDefault(SemConv.ArtInstanceId), steady));
+        Assert.Equal(0.00014, cost.Value, 8);
+        var durations = _measurements.Where(m => m.Instrument == "gen_ai.client.operation.duration" && (Equals(m.Tags.GetValueOrDefault(SemConv.ResponseModel), "m-steady") || Equals(m.Tags.GetValueOrDefault(SemConv.RequestModel), "m-flaky"))).ToList();
+        Assert.Contains(durations, d => Equals(d.Tags.GetValueOrDefault(SemConv.ErrorType), "transient") && Equals(d.Tags[SemConv.ProviderName], "scripted"));
+        Assert.Contains(durations, d => !d.Tags.ContainsKey(SemConv.ErrorType) && Equals(d.Tags[SemConv.ResponseModel], "m-steady"));
+    }
+
+    [Theory]
+    [InlineData("call instance 'a' (model m) satisfies text", "call")]
+    [InlineData("thread instance 'a' (model m) satisfies text", "thread")]
+    [InlineData("preferred model for tool_use: instance 'a'", "preferred")]
+    [InlineData("default instance 'a' (model m)", "default")]
+    [InlineData("cheapest fitting candidate: instance 'a'", "cheapest")]
+    public void RouteStepOf_MapsRouterReasons(string why, string step) => Assert.Equal(step, ArtTelemetry.RouteStepOf(why));
+
     private static void AssertNoText(Activity span, string text)
     {
         foreach (var tag in span.TagObjects)
