@@ -164,8 +164,10 @@ public sealed class ArtTelemetryTests : IDisposable
         var flaky = "flaky-" + Guid.NewGuid().ToString("N");
         var steady = "steady-" + Guid.NewGuid().ToString("N");
         var thread = "thread-" + Guid.NewGuid().ToString("N");
+        var mFlaky = "m-flaky-" + Guid.NewGuid().ToString("N");
+        var mSteady = "m-steady-" + Guid.NewGuid().ToString("N");
         await using var stack = await RealStack.CreateAsync(
-            [RealStack.ScriptedInstance(flaky, "m-flaky"), RealStack.ScriptedInstance(steady, "m-steady")],
+            [RealStack.ScriptedInstance(flaky, mFlaky), RealStack.ScriptedInstance(steady, mSteady)],
             engineOptions: new ReasoningEngineOptions { MaxRetriesPerInstance = 0 });
         await stack.ConfigureThreadAsync(thread, flaky, new Art.Context.ModelPreferences { FallbackInstances = [steady] });
         stack.Scripted.For(flaky).Enqueue(Art.Testing.ScriptedResponse.Failure(ProviderErrorKind.Transient, "503"));
@@ -175,8 +177,8 @@ public sealed class ArtTelemetryTests : IDisposable
 
         var spans = _activities.Where(a => (string?)a.GetTagItem(SemConv.ConversationId) == thread).OrderBy(a => a.StartTimeUtc).ToList();
         Assert.Equal(2, spans.Count);
-        Assert.Equal(("scripted", "m-flaky", "transient"), ((string?)spans[0].GetTagItem(SemConv.ProviderName), (string?)spans[0].GetTagItem(SemConv.RequestModel), (string?)spans[0].GetTagItem(SemConv.ErrorType)));
-        Assert.Equal(("m-steady", 100L, 20L), ((string?)spans[1].GetTagItem(SemConv.ResponseModel), (long?)spans[1].GetTagItem(SemConv.InputTokens), (long?)spans[1].GetTagItem(SemConv.OutputTokens)));
+        Assert.Equal(("scripted", mFlaky, "transient"), ((string?)spans[0].GetTagItem(SemConv.ProviderName), (string?)spans[0].GetTagItem(SemConv.RequestModel), (string?)spans[0].GetTagItem(SemConv.ErrorType)));
+        Assert.Equal((mSteady, 100L, 20L), ((string?)spans[1].GetTagItem(SemConv.ResponseModel), (long?)spans[1].GetTagItem(SemConv.InputTokens), (long?)spans[1].GetTagItem(SemConv.OutputTokens)));
         Assert.All(spans, s => AssertNoText(s, "SECRET"));
         var route = Assert.Single(_measurements, m => m.Instrument == "art.route.decisions" && Equals(m.Tags.GetValueOrDefault(SemConv.ArtInstanceId), flaky));
         Assert.Equal("thread", route.Tags[SemConv.ArtRouteStep]);
@@ -184,9 +186,9 @@ public sealed class ArtTelemetryTests : IDisposable
         Assert.Equal(steady, fallback.Tags["art.fallback.to"]);
         var cost = Assert.Single(_measurements, m => m.Instrument == "art.cost" && Equals(m.Tags.GetValueOrDefault(SemConv.ArtInstanceId), steady));
         Assert.Equal(0.00014, cost.Value, 8);
-        var durations = _measurements.Where(m => m.Instrument == "gen_ai.client.operation.duration" && (Equals(m.Tags.GetValueOrDefault(SemConv.ResponseModel), "m-steady") || Equals(m.Tags.GetValueOrDefault(SemConv.RequestModel), "m-flaky"))).ToList();
+        var durations = _measurements.Where(m => m.Instrument == "gen_ai.client.operation.duration" && (Equals(m.Tags.GetValueOrDefault(SemConv.ResponseModel), mSteady) || Equals(m.Tags.GetValueOrDefault(SemConv.RequestModel), mFlaky))).ToList();
         Assert.Contains(durations, d => Equals(d.Tags.GetValueOrDefault(SemConv.ErrorType), "transient") && Equals(d.Tags[SemConv.ProviderName], "scripted"));
-        Assert.Contains(durations, d => !d.Tags.ContainsKey(SemConv.ErrorType) && Equals(d.Tags[SemConv.ResponseModel], "m-steady"));
+        Assert.Contains(durations, d => !d.Tags.ContainsKey(SemConv.ErrorType) && Equals(d.Tags[SemConv.ResponseModel], mSteady));
     }
 
     [Theory]
