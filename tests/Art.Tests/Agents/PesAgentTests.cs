@@ -258,4 +258,43 @@ public sealed class PesAgentTests
         Assert.Equal(0.01m, response.Metadata.Cost);
         Assert.False(response.Metadata.CostIsComplete);
     }
+
+    [Fact]
+    public async Task StreamAsync_YieldsThoughtsChunksThenFinal()
+    {
+        var h = new AgentHarness();
+        h.Fake.Enqueue(FakeCall.Text("plan").WithThought("hmm"), new FakeCall
+        {
+            Events = [new ContentDelta("Hel"), new ContentDelta("lo"), new Completed(FinishReason.Stop, "inst-a", "model-a")],
+            Cost = 0m,
+        });
+        var updates = new List<AgentStreamUpdate>();
+
+        await foreach (var u in h.CreateAgent().StreamAsync(new AgentProps { Query = "hi", ThreadId = h.ThreadId }, TestContext.Current.CancellationToken))
+        {
+            updates.Add(u);
+        }
+
+        Assert.Equal(new AgentThoughtUpdate("planning", "hmm"), updates[0]);
+        Assert.Equal([new AgentChunkUpdate("Hel"), new AgentChunkUpdate("lo")], updates.Skip(1).Take(2));
+        var final = Assert.IsType<AgentCompletedUpdate>(updates[^1]);
+        Assert.Equal("Hello", final.Response.Message.Content);
+        Assert.Equal(4, updates.Count);
+    }
+
+    [Fact]
+    public async Task StreamAsync_StoppingEarly_CancelsTheTurn()
+    {
+        var h = new AgentHarness();
+        h.Fake.Enqueue(FakeCall.Text("plan"), FakeCall.Text("partial") with { HangAfter = 1 });
+
+        await foreach (var u in h.CreateAgent().StreamAsync(new AgentProps { Query = "hi", ThreadId = h.ThreadId }, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(new AgentChunkUpdate("partial"), u);
+            break; // disposing the enumerator must cancel the hanging synthesis, or this test hangs
+        }
+
+        var history = await h.Conversations.GetMessagesAsync(h.ThreadId, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal([MessageRole.User], history.Select(m => m.Role));
+    }
 }
