@@ -41,7 +41,10 @@ public sealed record ExecutionMetadata
 
     public TimeSpan Duration { get; init; }
 
-    /// <summary>Reasoning calls made (planning, tool rounds, synthesis), failed ones included.</summary>
+    /// <summary>
+    /// Reasoning calls made (planning, tool rounds, synthesis), failed ones included; a planning call the router refused
+    /// while degrading from native tools to a JSON plan is not counted (no model was called).
+    /// </summary>
     public int LlmCalls { get; init; }
 
     /// <summary>Tool results produced.</summary>

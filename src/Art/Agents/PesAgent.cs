@@ -317,6 +317,7 @@ public sealed class PesAgent : IAgentCore
             }
             catch (RoutingException ex) when (i < attempts.Count - 1)
             {
+                turn.LlmCalls--; // refused by routing: no model was called
                 // Degrade: no model fits these capabilities; try the next, weaker requirement.
                 _logger.LogInformation("Planning with [{Capabilities}] cannot be routed on thread {ThreadId}: {Reason}; degrading", string.Join(", ", capabilities), props.ThreadId, ex.Message);
                 last = ex;

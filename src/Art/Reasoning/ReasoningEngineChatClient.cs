@@ -60,7 +60,9 @@ public sealed record ReasoningEngineChatClientOptions
 /// <see cref="ReasoningEngineChatClientOptions.DefaultThreadId"/>; without any the call fails with
 /// <see cref="InvalidOperationException"/>, because budgets and routing are per thread. Function tools are passed as
 /// tool schemas; ART never invokes them itself: <see cref="FunctionCallContent"/> comes back to the caller (or to
-/// <c>FunctionInvokingChatClient</c>), which sends the results on the next call as usual.
+/// <c>FunctionInvokingChatClient</c>), which sends the results on the next call as usual. <see cref="ChatOptions.Instructions"/>
+/// becomes a leading system message; <see cref="ChatToolMode.None"/> withholds the tools; a required tool mode cannot be
+/// enforced across providers and is passed as "tools offered".
 /// </remarks>
 public sealed class ReasoningEngineChatClient : IChatClient
 {
@@ -102,6 +104,12 @@ public sealed class ReasoningEngineChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var prompt = ChatMessageMapper.ToArtPrompt(messages);
+        if (!string.IsNullOrWhiteSpace(options?.Instructions))
+        {
+            // MEAI's per-call instructions are a system message ahead of the conversation.
+            prompt = new ArtPrompt([ArtMessage.System(options.Instructions), .. prompt.Messages]);
+        }
+
         var callOptions = ToCallOptions(options);
         var requestId = callOptions.RequestId!;
         string? modelId = null;
@@ -194,7 +202,7 @@ public sealed class ReasoningEngineChatClient : IChatClient
             ?? throw new InvalidOperationException(
                 $"No ART thread for this call: set ChatOptions.AdditionalProperties[\"{ArtChatOptionKeys.ThreadId}\"], ChatOptions.ConversationId or ReasoningEngineChatClientOptions.DefaultThreadId.");
         List<ToolSchema>? tools = null;
-        if (options?.Tools is { Count: > 0 } declared)
+        if (options?.Tools is { Count: > 0 } declared && options.ToolMode is not NoneChatToolMode)
         {
             tools = [.. declared.OfType<AIFunctionDeclaration>().Select(ChatMessageMapper.ToToolSchema)];
         }

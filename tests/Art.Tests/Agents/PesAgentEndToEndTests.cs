@@ -153,7 +153,7 @@ public sealed class PesAgentEndToEndTests
         Assert.Null(requests[0].Options.Tools);
         Assert.Contains("- calculator:", requests[0].Prompt.Messages[0].Text);
         Assert.Equal("21", response.Message.Content);
-        Assert.Equal(3, response.Metadata.LlmCalls);
+        Assert.Equal(2, response.Metadata.LlmCalls);
         Assert.Equal(1, response.Metadata.ToolCalls);
     }
 }

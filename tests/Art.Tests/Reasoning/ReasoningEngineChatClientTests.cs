@@ -133,4 +133,18 @@ public sealed class ReasoningEngineChatClientTests
         Assert.Equal([ModelCapability.Code], ChatMessageMapper.ToCapabilities(new[] { ModelCapability.Code }));
         Assert.Throws<ArgumentException>(() => ChatMessageMapper.ToCapabilities("telepathy"));
     }
+
+    [Fact]
+    public async Task Instructions_BecomeSystemMessage_ToolModeNone_WithholdsTools()
+    {
+        var engine = new FakeReasoningEngine().Enqueue(FakeCall.Text("ok"));
+        using var client = engine.AsChatClient(new ReasoningEngineChatClientOptions { DefaultThreadId = "t" });
+        var tool = AIFunctionFactory.Create(() => 1, "one");
+
+        await client.GetResponseAsync("hi", new ChatOptions { Instructions = "Be brief.", Tools = [tool], ToolMode = ChatToolMode.None }, TestContext.Current.CancellationToken);
+
+        var (prompt, options) = engine.Requests[0];
+        Assert.Equal((MessageRole.System, "Be brief."), (prompt.Messages[0].Role, prompt.Messages[0].Text));
+        Assert.Null(options.Tools);
+    }
 }
