@@ -120,15 +120,27 @@ public sealed class PesAgent : IAgentCore
             scope.SetResult(Status(response.Status), response.Metadata.Usage, response.Metadata.Cost, response.Metadata.ModelIds, response.Metadata.Error, response.Message.Content);
             return response;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
             scope.Fail(ex);
-            if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
-            {
-                await TryObserveAsync(turn, ObservationType.Error, new { phase = turn.Phase, error = "cancelled" }).ConfigureAwait(false);
-            }
-
+            await TryObserveAsync(turn, ObservationType.Error, new { phase = turn.Phase, error = "cancelled" }).ConfigureAwait(false);
             throw;
+        }
+        catch (Exception ex) when (ex is ArgumentException or ThreadNotFoundException)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Anything else (storage, observation or socket failures outside the stages' own handling) is still a
+            // failed turn, not an exception for the caller: the contract is Error with the reason.
+            _logger.LogError(ex, "Agent turn failed in phase {Phase} on thread {ThreadId} (trace {TraceId})", turn.Phase, props.ThreadId, turn.TraceId);
+            scope.Fail(ex);
+            await TryObserveAsync(turn, ObservationType.Error, new { phase = turn.Phase, error = ex.Message, errorType = ArtTelemetry.ErrorType(ex) }).ConfigureAwait(false);
+            var failed = Failed(turn, $"The {turn.Phase} stage failed: {ex.Message}");
+            scope.SetResult(Status(failed.Status), failed.Metadata.Usage, failed.Metadata.Cost, failed.Metadata.ModelIds, failed.Metadata.Error, null);
+            return failed;
         }
     }
 

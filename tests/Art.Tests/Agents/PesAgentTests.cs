@@ -297,4 +297,37 @@ public sealed class PesAgentTests
         var history = await h.Conversations.GetMessagesAsync(h.ThreadId, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal([MessageRole.User], history.Select(m => m.Role));
     }
+
+    /// <summary>Conversation storage that fails on the second write (the assistant message).</summary>
+    private sealed class BrokenConversations(IConversationManager inner) : IConversationManager
+    {
+        public int Adds { get; private set; }
+
+        public Task AddMessagesAsync(string threadId, IReadOnlyList<ConversationMessage> messages, CancellationToken cancellationToken = default)
+        {
+            if (++Adds == 2)
+            {
+                throw new IOException("disk full");
+            }
+
+            return inner.AddMessagesAsync(threadId, messages, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<ConversationMessage>> GetMessagesAsync(string threadId, MessageQuery? query = null, CancellationToken cancellationToken = default) =>
+            inner.GetMessagesAsync(threadId, query, cancellationToken);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_PersistenceFailure_IsErrorNotException()
+    {
+        var h = new AgentHarness();
+        h.Fake.Enqueue(FakeCall.Text("plan"), FakeCall.Text("answer"));
+        var agent = new PesAgent(h.State, new BrokenConversations(h.Conversations), h.Tools, h.ToolSystem, h.Engine, h.Observations);
+
+        var response = await agent.ProcessAsync(new AgentProps { Query = "q", ThreadId = h.ThreadId, TraceId = "pe" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(AgentStatus.Error, response.Status);
+        Assert.Contains("disk full", response.Message.Content);
+        Assert.Equal(ObservationType.Error, (await h.ObservationTypesAsync("pe"))[^1]);
+    }
 }
