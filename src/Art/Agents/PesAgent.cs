@@ -238,7 +238,7 @@ public sealed class PesAgent : IAgentCore
                 return Failed(turn, "Synthesis failed: " + ex.Message);
             }
 
-            await ObserveThoughtsAsync(turn, SynthesisPhase, thoughts.ToString(), cancellationToken).ConfigureAwait(false);
+            await ObserveThoughtsAsync(turn, SynthesisPhase, response.Thoughts, cancellationToken).ConfigureAwait(false);
             if (response.ToolCalls.Count > 0 && planning.Native && rounds.Count < _options.MaxToolIterations)
             {
                 turn.Phase = "tool_execution";
@@ -342,7 +342,8 @@ public sealed class PesAgent : IAgentCore
             }
 
             var raw = response.Content;
-            var thoughtText = JoinThoughts(thoughts.ToString(), null);
+            // The response's thoughts, not the streamed ones: the engine drops thoughts of attempts that failed and were retried.
+            var thoughtText = JoinThoughts(response.Thoughts, null);
             if (native && response.ToolCalls.Count > 0)
             {
                 var visible = OutputParser.StripThinking(raw).Visible.Trim();

@@ -156,4 +156,21 @@ public sealed class PesAgentEndToEndTests
         Assert.Equal(2, response.Metadata.LlmCalls);
         Assert.Equal(1, response.Metadata.ToolCalls);
     }
+
+    [Fact]
+    public async Task ThoughtsOfARetriedAttempt_AreNotObserved()
+    {
+        await using var stack = await RealStack.CreateAsync([RealStack.ScriptedInstance("sa", "sm-tools")]);
+        await stack.ConfigureThreadAsync("t1", "sa");
+        stack.Scripted.For("sa").Enqueue(
+            ScriptedResponse.Create().Thought("VOID THOUGHT").Fail(ProviderErrorKind.Transient, "503"),
+            ScriptedResponse.Create().Thought("good thought").Content("plan").Usage(100, 20),
+            ScriptedResponse.Text("answer").Usage(100, 20));
+
+        var response = await stack.CreateAgent().ProcessAsync(new AgentProps { Query = "q", ThreadId = "t1", TraceId = "rt" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(AgentStatus.Success, response.Status);
+        var thoughts = await stack.Observations.GetObservationsAsync("t1", new ObservationQuery { TraceId = "rt", Types = [ObservationType.Thoughts] }, TestContext.Current.CancellationToken);
+        Assert.Equal("good thought", Assert.Single(thoughts).Content.GetProperty("thought").GetString());
+    }
 }
