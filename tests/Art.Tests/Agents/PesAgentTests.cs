@@ -330,4 +330,24 @@ public sealed class PesAgentTests
         Assert.Contains("disk full", response.Message.Content);
         Assert.Equal(ObservationType.Error, (await h.ObservationTypesAsync("pe"))[^1]);
     }
+
+    [Fact]
+    public async Task ProcessAsync_NativeAnswerWithJsonPlan_RunsEnabledToolsOnly()
+    {
+        var h = new AgentHarness();
+        h.Fake.Enqueue(
+            FakeCall.Text("""{"toolCalls":[{"callId":"j1","toolName":"calculator","arguments":{"expression":"2^10"}}]}"""),
+            FakeCall.Text("1024"),
+            FakeCall.Text("""{"toolCalls":[{"callId":"j2","toolName":"rm_rf","arguments":{}}]}"""),
+            FakeCall.Text("no tools"));
+        var agent = h.CreateAgent();
+
+        var first = await agent.ProcessAsync(new AgentProps { Query = "2^10?", ThreadId = h.ThreadId }, TestContext.Current.CancellationToken);
+        var second = await agent.ProcessAsync(new AgentProps { Query = "delete", ThreadId = h.ThreadId }, TestContext.Current.CancellationToken);
+
+        Assert.Equal((AgentStatus.Success, 1), (first.Status, first.Metadata.ToolCalls));
+        Assert.Contains("Output: {\"result\":1024", h.Fake.Requests[1].Prompt.Messages[0].Text);
+        Assert.DoesNotContain(h.Fake.Requests[1].Prompt.Messages, m => m.Role == MessageRole.Tool);
+        Assert.Equal((AgentStatus.Success, 0), (second.Status, second.Metadata.ToolCalls));
+    }
 }
