@@ -123,6 +123,7 @@ internal static class CliApp
         root.Options.Add(ConfigOption);
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(ChatCommand.Create(context));
+        root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(ModelsCommand.Create(context));
         root.Subcommands.Add(InstancesCommand.Create(context));
         root.Subcommands.Add(UsageCommand.Create(context));

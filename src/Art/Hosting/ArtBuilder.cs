@@ -1,3 +1,4 @@
+using Art.Agents;
 using Art.Context;
 using Art.Costs;
 using Art.Models;
@@ -37,6 +38,7 @@ public sealed class ArtBuilder
     private bool _useEncryptedSecrets;
     private Func<CancellationToken, Task<ModelCatalogFile>>? _catalog;
     private bool _addCalculator = true;
+    private Func<ArtAgentContext, IAgentCore>? _agent;
 
     public ArtBuilder(ArtOptions options)
     {
@@ -159,6 +161,14 @@ public sealed class ArtBuilder
         return this;
     }
 
+    /// <summary>Replaces the default <see cref="PesAgent"/> with another <see cref="IAgentCore"/>.</summary>
+    public ArtBuilder UseAgent(Func<ArtAgentContext, IAgentCore> agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        _agent = agent;
+        return this;
+    }
+
     /// <summary>Validates the options and creates every component; on failure, what was created is disposed.</summary>
     public async Task<ArtInstance> BuildAsync(CancellationToken cancellationToken = default)
     {
@@ -241,8 +251,13 @@ public sealed class ArtBuilder
             var toolDefaults = new ToolSystemOptions();
             var toolSystem = new ToolSystem(tools, stateManager, observations, new ToolSystemOptions { DefaultTimeout = engineOptions.ToolTimeout ?? toolDefaults.DefaultTimeout }, LoggerFactory.CreateLogger<ToolSystem>());
 
+            var agent = _agent is null
+                ? new PesAgent(stateManager, conversations, tools, toolSystem, engine, observations, new PromptManager(), ui.GetLlmStreamSocket(), null, null, TimeProvider, LoggerFactory.CreateLogger<PesAgent>())
+                : _agent(new ArtAgentContext(context, stateManager, conversations, tools, toolSystem, engine));
+
             return new ArtInstance(new ArtInstanceParts
             {
+                Agent = agent,
                 Options = options,
                 Storage = storage,
                 StateManager = stateManager,

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Art.Agents;
 using Art.Context;
 using Art.Costs;
 using Art.Models;
@@ -58,6 +59,32 @@ public sealed class ArtInstance : IAsyncDisposable
     public ToolRegistry ToolRegistry => _parts.ToolRegistry;
 
     public ToolSystem ToolSystem => _parts.ToolSystem;
+
+    /// <summary>The agent (<see cref="PesAgent"/> unless the builder was given another).</summary>
+    public IAgentCore Agent => _parts.Agent;
+
+    /// <summary>
+    /// One agent turn (plan, tools, synthesis) on a thread that is created from the defaults when it does not exist
+    /// yet. Stage failures come back as <see cref="AgentStatus.Error"/>/<see cref="AgentStatus.Partial"/>; only invalid
+    /// arguments and cancellation throw. Stream it with <c>art.Agent.StreamAsync(props)</c> after
+    /// <see cref="GetOrCreateThreadAsync"/>, or pass callbacks in <see cref="AgentProps.Options"/>.
+    /// </summary>
+    public async Task<AgentFinalResponse> ProcessAsync(AgentProps props, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+        if (props.Options?.InstanceId is { } requested && !ProviderInstanceManager.TryGetAdapter(requested, out _))
+        {
+            throw new UnknownInstanceException(requested, ProviderInstanceManager.Instances.Select(i => i.Id));
+        }
+
+        var config = await GetOrCreateThreadAsync(props.ThreadId, cancellationToken).ConfigureAwait(false);
+        await EnsureModelKnownAsync(props.Options?.InstanceId ?? config.Reasoning.InstanceId, props.Options?.Model ?? (props.Options?.InstanceId is null ? config.Reasoning.Model : null), cancellationToken).ConfigureAwait(false);
+        return await Agent.ProcessAsync(props, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Shorthand for <see cref="ProcessAsync(AgentProps, CancellationToken)"/> with a query on a thread.</summary>
+    public Task<AgentFinalResponse> ProcessAsync(string threadId, string query, CancellationToken cancellationToken = default) =>
+        ProcessAsync(new AgentProps { ThreadId = threadId, Query = query }, cancellationToken);
 
     /// <summary>
     /// The thread's configuration; a thread that does not exist yet is created from <see cref="DefaultThreadConfig"/>

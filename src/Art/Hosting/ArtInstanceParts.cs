@@ -1,3 +1,4 @@
+using Art.Agents;
 using Art.Context;
 using Art.Costs;
 using Art.Models;
@@ -42,6 +43,8 @@ internal sealed record ArtInstanceParts
     public required ToolRegistry ToolRegistry { get; init; }
 
     public required ToolSystem ToolSystem { get; init; }
+
+    public required IAgentCore Agent { get; init; }
 
     public required TimeProvider TimeProvider { get; init; }
 

@@ -1,3 +1,4 @@
+using Art.Agents;
 using Art.Context;
 using Art.Costs;
 using Art.Models;
@@ -23,7 +24,7 @@ public static class ArtServiceCollectionExtensions
     /// registered), plus its main parts: <see cref="IReasoningEngine"/>, <see cref="IStateManager"/>,
     /// <see cref="IConversationManager"/>, <see cref="IObservationManager"/>, <see cref="IModelRegistry"/>,
     /// <see cref="IModelRouter"/>, <see cref="ICostTracker"/>, <see cref="IProviderInstanceManager"/>,
-    /// <see cref="IStorageAdapter"/>, <see cref="UISystem"/>, <see cref="ToolRegistry"/> and <see cref="ToolSystem"/>.
+    /// <see cref="IStorageAdapter"/>, <see cref="UISystem"/>, <see cref="ToolRegistry"/>, <see cref="ToolSystem"/> and <see cref="IAgentCore"/>.
     /// The build is asynchronous; code that can await should prefer <see cref="ArtInstanceAccessor.GetAsync"/>.
     /// Configuration errors surface at first resolution as <see cref="ArtConfigurationException"/>.
     /// </summary>
@@ -62,6 +63,7 @@ public static class ArtServiceCollectionExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<ArtInstance>().UISystem);
         services.TryAddSingleton(sp => sp.GetRequiredService<ArtInstance>().ToolRegistry);
         services.TryAddSingleton(sp => sp.GetRequiredService<ArtInstance>().ToolSystem);
+        services.TryAddSingleton(sp => sp.GetRequiredService<ArtInstance>().Agent);
         return services;
     }
 }

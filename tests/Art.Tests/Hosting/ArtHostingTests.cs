@@ -44,6 +44,24 @@ public sealed class ArtHostingTests
     }
 
     [Fact]
+    public async Task ProcessAsync_NewThread_CreatedFromDefaultsAndAgentAnswers()
+    {
+        var factory = new ScriptedProviderFactory();
+        factory.For("s1").DefaultResponse = ScriptedResponse.Text("Agent answer.");
+        var options = ScriptedOptions();
+        options.Defaults.EnabledTools = [];
+        await using var art = await ArtHost.CreateArtInstanceAsync(options, b => b.AddProviderFactory(factory), TestContext.Current.CancellationToken);
+
+        var response = await art.ProcessAsync("agent-thread", "Say something.", TestContext.Current.CancellationToken);
+
+        Assert.Equal(Art.Agents.AgentStatus.Success, response.Status);
+        Assert.Equal("Agent answer.", response.Message.Content);
+        Assert.NotNull(await art.StateManager.GetThreadConfigAsync("agent-thread", TestContext.Current.CancellationToken));
+        var stored = await art.ConversationManager.GetMessagesAsync("agent-thread", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(["Say something.", "Agent answer."], stored.Select(m => m.Content));
+    }
+
+    [Fact]
     public async Task StreamChat_PrimaryFails_FallsBackToDefaultsFallbackInstance()
     {
         var factory = new ScriptedProviderFactory();
