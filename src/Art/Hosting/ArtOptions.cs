@@ -45,6 +45,11 @@ public sealed class ArtOptions
         var errors = new List<string>();
         BindBlock(source, "storage", options.Storage, errors);
         BindBlock(source, "defaults", options.Defaults, errors);
+        if (options.Defaults.EnabledTools is null && source.GetSection("defaults:enabledTools") is { Value: not null } tools && !tools.GetChildren().Any())
+        {
+            // An empty JSON array reaches configuration as an empty value, which the binder skips: it means "no tools".
+            options.Defaults.EnabledTools = [];
+        }
         BindBlock(source, "engine", options.Engine, errors);
         BindBlock(source, "secrets", options.Secrets, errors);
         foreach (var child in Children(source, "providers"))

@@ -120,6 +120,14 @@ public sealed class ArtOptionsTests
         Assert.Equal("sqlite", validated.Storage.Kind);
     }
 
+    [Fact]
+    public void Validate_EmptyEnabledToolsArray_MeansNoTools()
+    {
+        var validated = FromJson("""{ "providers": [ { "id": "a", "provider": "ollama" } ], "defaults": { "enabledTools": [] } }""").Validate();
+
+        Assert.Empty(validated.Defaults.EnabledTools);
+    }
+
     [Theory]
     [InlineData("""{ "providers": [ { "id": "a", "provider": "ollama" }, { "id": "a", "provider": "openai" } ] }""", "providers:1:id")]
     [InlineData("""{ "providers": [ { "provider": "ollama" } ] }""", "providers:0:id")]
