@@ -5,7 +5,7 @@ namespace Art.Reasoning;
 /// <c>&lt;think&gt;…&lt;/think&gt;</c> (older Ollama models, some OpenAI-compatible servers). A streaming state machine:
 /// a tag cut across chunks is held back until it is complete, so no byte of a tag ever reaches the answer and no
 /// thought ever leaks into it. Whitespace between a closing tag and the first answer text is dropped (models put
-/// <c>\n\n</c> there); everything else is kept exactly. One instance per stream; not thread-safe.
+/// <c>\n\n</c> there) as long as no answer text came before; everything else is kept exactly. One instance per stream; not thread-safe.
 /// </summary>
 public sealed class ThinkTagSplitter
 {
@@ -14,6 +14,7 @@ public sealed class ThinkTagSplitter
     private string _pending = string.Empty;
     private bool _inThought;
     private bool _trimLeadingContent;
+    private bool _emittedContent;
 
     public ThinkTagSplitter(string tagName = "think")
     {
@@ -46,8 +47,9 @@ public sealed class ThinkTagSplitter
                 Emit(text.AsSpan(position, index - position), output);
                 position = index + tag.Length;
                 _inThought = !_inThought;
-                if (!_inThought)
+                if (!_inThought && !_emittedContent)
                 {
+                    // Only before the answer starts: a thought block mid-answer must not eat the answer's spaces.
                     _trimLeadingContent = true;
                 }
 
@@ -101,6 +103,7 @@ public sealed class ThinkTagSplitter
             _trimLeadingContent = false;
         }
 
+        _emittedContent = true;
         output.Add(new ContentDelta(text.ToString()));
     }
 
