@@ -31,6 +31,14 @@ internal sealed record ArtCoreSetup
     public CircuitBreakerOptions Circuit { get; init; } = new();
 
     public CostTrackingOptions Costs { get; init; } = new();
+
+    /// <summary>Factories of real providers to register next to the scripted one (e.g. Ollama against its test server).</summary>
+    public IReadOnlyList<IProviderFactory> ExtraFactories { get; init; } = [];
+
+    public ModelDiscoveryOptions Discovery { get; init; } = new();
+
+    /// <summary>Seed catalog of the registry; the embedded <c>default-models.json</c> when null.</summary>
+    public Func<CancellationToken, Task<ModelCatalogFile>>? Seed { get; init; }
 }
 
 /// <summary>
@@ -93,13 +101,20 @@ internal sealed class ArtCoreFixture : IAsyncDisposable
         }
 
         Factory = new ScriptedProviderFactory(Time, ProviderNames);
+        var factories = new ProviderFactoryRegistry().Register(Factory);
+        foreach (var extra in setup.ExtraFactories)
+        {
+            factories.Register(extra);
+        }
+
         Instances = new ProviderInstanceManager(
             setup.Instances,
-            new ProviderFactoryRegistry().Register(Factory),
+            factories,
             new ProviderInstanceManagerOptions { TimeProvider = Time, EnvironmentReader = _ => null });
-        Registry = new ModelRegistry(new ModelRegistryRepository(Storage), timeProvider: Time);
+        Registry = new ModelRegistry(new ModelRegistryRepository(Storage), setup.Seed, Time);
         Health = new InstanceHealthTracker(Time, setup.Circuit);
-        Router = new ModelRouter(Instances, Registry, Health);
+        Discovery = new ModelCapabilityDiscovery(Instances, Registry, setup.Discovery, Time);
+        Router = new ModelRouter(Instances, Registry, Health, discovery: Discovery);
         UI = new UISystem(new ObservationRepository(Storage), new ConversationRepository(Storage));
         Observations = new ObservationManager(new ObservationRepository(Storage), UI, Time);
         Costs = new CostTrackingService(Storage, Observations, setup.Costs, Time);
@@ -126,6 +141,8 @@ internal sealed class ArtCoreFixture : IAsyncDisposable
     public InstanceHealthTracker Health { get; }
 
     public ModelRouter Router { get; }
+
+    public ModelCapabilityDiscovery Discovery { get; }
 
     public UISystem UI { get; }
 
