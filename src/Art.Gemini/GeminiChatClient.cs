@@ -268,33 +268,13 @@ public sealed class GeminiChatClient : IChatClient
                 throw new GeminiApiException($"Could not download the image at {uri.Uri}: HTTP {(int)response.StatusCode}.", HttpStatusCode.BadRequest, "INVALID_ARGUMENT", "IMAGE_DOWNLOAD_FAILED");
             }
 
-            if (response.Content.Headers.ContentLength is { } length && length > _options.MaxImageBytes)
-            {
-                throw TooLarge(uri.Uri);
-            }
+            var bytes = await ImageFetcher.ReadBoundedAsync(response, _options.MaxImageBytes, () => TooLarge(uri.Uri), cancellationToken).ConfigureAwait(false);
 
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                using var buffer = new MemoryStream();
-                var chunk = new byte[81920];
-                int read;
-                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > _options.MaxImageBytes)
-                    {
-                        throw TooLarge(uri.Uri);
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-
-                // A concrete type given by the caller wins; a wildcard (image/*) or none defers to what the host says.
-                var mediaType = uri.MediaType is { Length: > 0 } given && !given.Contains('*', StringComparison.Ordinal) && given != "application/octet-stream" ? given
-                    : response.Content.Headers.ContentType?.MediaType is { Length: > 0 } served && served != "application/octet-stream" ? served
-                    : ImageInput.MediaTypeFromExtension(Path.GetExtension(uri.Uri.AbsolutePath)) ?? "image/jpeg";
-                (result ??= [])[uri.Uri] = new DataContent(buffer.ToArray(), mediaType);
-            }
+            // A concrete type given by the caller wins; a wildcard (image/*) or none defers to what the host says.
+            var mediaType = uri.MediaType is { Length: > 0 } given && !given.Contains('*', StringComparison.Ordinal) && given != "application/octet-stream" ? given
+                : response.Content.Headers.ContentType?.MediaType is { Length: > 0 } served && served != "application/octet-stream" ? served
+                : ImageInput.MediaTypeFromExtension(Path.GetExtension(uri.Uri.AbsolutePath)) ?? "image/jpeg";
+            (result ??= [])[uri.Uri] = new DataContent(bytes, mediaType);
         }
 
         return result;

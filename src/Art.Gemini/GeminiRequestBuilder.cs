@@ -239,7 +239,7 @@ public static class GeminiRequestBuilder
     private static JsonObject ResponseObject(FunctionResultContent result)
     {
         // functionResponse.response must be an object: Gemini's convention is {"output": ...} or {"error": ...}.
-        var key = result.Exception is not null || result.AdditionalProperties?.TryGetValue("isError", out var e) == true && e is true ? "error" : "output";
+        var key = result.Exception is not null || IsFlagged(result, "isError") || IsFlagged(result, ArtPromptMapper.ToolErrorKey) ? "error" : "output";
         JsonNode? value = result.Result switch
         {
             null => result.Exception?.Message,
@@ -255,6 +255,9 @@ public static class GeminiRequestBuilder
 
         return new JsonObject { [key] = value };
     }
+
+    private static bool IsFlagged(FunctionResultContent result, string key) =>
+        result.AdditionalProperties?.TryGetValue(key, out var value) == true && value is true;
 
     private static JsonNode? TryParse(string text)
     {

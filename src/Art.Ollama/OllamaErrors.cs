@@ -1,17 +1,20 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using Art.Reasoning;
 
 namespace Art.Ollama;
 
 /// <summary>
-/// Ollama's <c>{"error":"..."}</c> bodies and statuses to <see cref="ProviderException"/>. Local Ollama has no key, so no
-/// message can leak one; the server's own text is kept because it says exactly what to fix (pull the model, drop tools).
+/// Ollama's <c>{"error":"..."}</c> bodies and statuses to <see cref="ProviderException"/>, on the core
+/// <see cref="ProviderErrors"/> defaults. The server's own text is kept because it says exactly what to fix (pull the
+/// model, drop tools); the ollama.com key, when one is configured, is redacted from it.
 /// </summary>
 internal static class OllamaErrors
 {
     public const string Provider = "ollama";
+
+    private const string UnreachableHint = "start it with `ollama serve` or set the instance's baseUrl.";
 
     /// <summary>Reads the <c>error</c> field of an Ollama error body; the raw body (trimmed) when it is not that shape.</summary>
     public static string ReadMessage(string? body)
@@ -38,23 +41,25 @@ internal static class OllamaErrors
         return trimmed.Length > 500 ? trimmed[..500] + "…" : trimmed;
     }
 
-    /// <summary>Classifies an HTTP error status and its body.</summary>
-    public static ProviderException FromStatus(HttpStatusCode status, string? body, string? instanceId, TimeSpan? retryAfter)
+    /// <summary>Classifies an HTTP error status and its body: the core defaults, refined by Ollama's own texts.</summary>
+    public static ProviderException FromStatus(HttpStatusCode status, string? body, string? instanceId, TimeSpan? retryAfter, string? apiKey = null)
     {
         var message = ReadMessage(body);
         var code = (int)status;
-        var kind = code switch
+        var kind = ProviderErrors.KindFromStatus(code, message);
+        if (code == 499)
         {
-            404 => ProviderErrorKind.ModelNotFound,
-            401 or 403 => ProviderErrorKind.Auth,
-            402 => ProviderErrorKind.QuotaExceeded,
-            429 => ProviderErrorKind.RateLimited,
-            408 or 499 => ProviderErrorKind.Transient,
-            >= 500 => ProviderErrorKind.Transient,
-            _ => ClassifyBadRequest(message),
-        };
+            // "Client closed request" from a proxy in front of Ollama: nothing wrong with the request itself.
+            kind = ProviderErrorKind.Transient;
+        }
+        else if (kind == ProviderErrorKind.BadRequest && message.Contains("not found", StringComparison.OrdinalIgnoreCase))
+        {
+            // Ollama answers 400 "model 'x' not found" on some endpoints, not only 404.
+            kind = ProviderErrorKind.ModelNotFound;
+        }
+
         var text = string.Create(CultureInfo.InvariantCulture, $"Ollama returned {code} ({status}): {message}");
-        return new ProviderException(kind, text, Provider, instanceId, status, retryAfter, ProviderCode(message));
+        return new ProviderException(kind, ProviderErrors.Redact(text, apiKey), Provider, instanceId, status, retryAfter, ProviderCode(message));
     }
 
     /// <summary>Classifies an <c>{"error":…}</c> line that arrived inside a 200 stream (the status was already sent).</summary>
@@ -70,13 +75,8 @@ internal static class OllamaErrors
     public static ProviderException Unreachable(Uri baseUri, string? instanceId, Exception inner)
     {
         var url = baseUri.GetLeftPart(UriPartial.Authority);
-        var reason = inner is HttpRequestException { InnerException: SocketException socket } ? " (" + socket.SocketErrorCode + ")" : string.Empty;
-        return new ProviderException(
-            ProviderErrorKind.Transient,
-            $"Ollama is not reachable at {url}{reason} — start it with `ollama serve` or set the instance's baseUrl.",
-            Provider,
-            instanceId,
-            innerException: inner);
+        return ProviderErrors.FromTransportFailure(inner, Provider, instanceId, url, UnreachableHint)
+            ?? new ProviderException(ProviderErrorKind.Transient, $"Ollama is not reachable at {url} ({inner.Message}) — {UnreachableHint}", Provider, instanceId, null, null, "unreachable", inner);
     }
 
     /// <summary>A stream that is not NDJSON: never a silent truncation. Transient because the request was fine; a proxy or a crashed runner garbled the reply.</summary>
@@ -86,11 +86,6 @@ internal static class OllamaErrors
     /// <summary>The connection broke before the terminal line.</summary>
     public static ProviderException Interrupted(string detail, string? instanceId, Exception? inner = null) =>
         new(ProviderErrorKind.Transient, "The Ollama stream was interrupted: " + detail, Provider, instanceId, providerErrorCode: "stream_interrupted", innerException: inner);
-
-    private static ProviderErrorKind ClassifyBadRequest(string message) =>
-        message.Contains("context length", StringComparison.OrdinalIgnoreCase) || message.Contains("context window", StringComparison.OrdinalIgnoreCase)
-            ? ProviderErrorKind.ContextLengthExceeded
-            : message.Contains("not found", StringComparison.OrdinalIgnoreCase) ? ProviderErrorKind.ModelNotFound : ProviderErrorKind.BadRequest;
 
     private static string? ProviderCode(string message) =>
         message.Contains("does not support tools", StringComparison.OrdinalIgnoreCase) ? "tools_not_supported"

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Http.Headers;
+using Art.Reasoning;
 
 namespace Art.Ollama;
 
@@ -21,12 +20,16 @@ internal sealed class OllamaHttpHandler : DelegatingHandler
 
     private readonly Uri _baseUri;
     private readonly string? _instanceId;
+    private readonly string? _apiKey;
+    private readonly TimeProvider _time;
 
-    public OllamaHttpHandler(HttpMessageHandler inner, Uri baseUri, string? instanceId)
+    public OllamaHttpHandler(HttpMessageHandler inner, Uri baseUri, string? instanceId, string? apiKey = null, TimeProvider? timeProvider = null)
         : base(inner)
     {
         _baseUri = baseUri;
         _instanceId = instanceId;
+        _apiKey = apiKey;
+        _time = timeProvider ?? TimeProvider.System;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -55,7 +58,7 @@ internal sealed class OllamaHttpHandler : DelegatingHandler
                     body = string.Empty;
                 }
 
-                throw OllamaErrors.FromStatus(response.StatusCode, body, _instanceId, RetryAfter(response.Headers.RetryAfter));
+                throw OllamaErrors.FromStatus(response.StatusCode, body, _instanceId, ProviderErrors.ParseRetryAfter(response.Headers, _time), _apiKey);
             }
         }
 
@@ -74,11 +77,4 @@ internal sealed class OllamaHttpHandler : DelegatingHandler
 
         return response;
     }
-
-    private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-        _ => null,
-    };
 }

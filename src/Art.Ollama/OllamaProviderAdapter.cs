@@ -30,13 +30,13 @@ namespace Art.Ollama;
 /// Errors: an <see cref="OllamaHttpHandler"/> under OllamaSharp classifies statuses (404 model, 400 unsupported
 /// tools/thinking, 503 queue full, 5xx) and connection failures, and guards NDJSON bodies so an in-stream
 /// <c>{"error":…}</c> line or a garbled line fails the call; a stream without its <c>done:true</c> line is a failure too.
-/// Abort by request id cancels that call's HTTP request (a request-id → CancellationTokenSource registry).
+/// Abort by request id cancels that call's HTTP request (through the core <see cref="RequestRegistry"/>).
 /// </para>
 /// </summary>
 public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, IRequestAbort, IModelDiscovery
 {
     /// <summary>Default limit of an image fetched from a URL: 20 MB.</summary>
-    public const long DefaultMaxImageBytes = 20L * 1024 * 1024;
+    public const long DefaultMaxImageBytes = ImageFetcher.DefaultMaxBytes;
 
     private readonly ProviderInstanceConfig _config;
     private readonly HttpClient _http;
@@ -44,7 +44,7 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
     private readonly IObservationManager? _observations;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _inFlight = new(StringComparer.Ordinal);
+    private readonly RequestRegistry _requests = new();
     private readonly ConcurrentDictionary<string, bool> _canThink = new(StringComparer.Ordinal);
     private readonly Lazy<HttpClient> _imageHttp;
 
@@ -63,7 +63,7 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
             // An abandoned stream must close its connection (Ollama then stops generating), not be drained for reuse.
             MaxResponseDrainSize = 0,
         };
-        _http = new HttpClient(new OllamaHttpHandler(inner, BaseUri, _config.Id), disposeHandler: context.HttpHandler is null)
+        _http = new HttpClient(new OllamaHttpHandler(inner, BaseUri, _config.Id, _config.ApiKey, _time), disposeHandler: context.HttpHandler is null)
         {
             BaseAddress = BaseUri,
 
@@ -113,136 +113,126 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
         var model = options.Model ?? _config.Model
             ?? throw new ProviderException(ProviderErrorKind.BadRequest, $"No model given for Ollama instance '{_config.Id}': set the instance's model or the call's model.", ProviderName, _config.Id);
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var requestId = options.RequestId;
-        if (requestId is not null && !_inFlight.TryAdd(requestId, cts))
-        {
-            throw new ProviderException(ProviderErrorKind.BadRequest, $"Request id '{requestId}' is already in flight.", ProviderName, _config.Id);
-        }
-
+        using var registration = Register(options.RequestId, cancellationToken);
+        var token = registration?.Token ?? cancellationToken;
+        var request = await BuildRequestAsync(prompt, options, model, token).ConfigureAwait(false);
+        var splitter = SplitThinkTags ? new ThinkTagSplitter() : null;
+        var split = new List<StreamEvent>();
+        var callIndex = 0;
+        var responseTag = Guid.NewGuid().ToString("N")[..8];
+        var sawToolCall = false;
+        ChatDoneResponseStream? done = null;
+        var enumerator = _client.ChatAsync(request, token).GetAsyncEnumerator(token);
         try
         {
-            var request = await BuildRequestAsync(prompt, options, model, cts.Token).ConfigureAwait(false);
-            var splitter = SplitThinkTags ? new ThinkTagSplitter() : null;
-            var split = new List<StreamEvent>();
-            var callIndex = 0;
-            var responseTag = Guid.NewGuid().ToString("N")[..8];
-            var sawToolCall = false;
-            ChatDoneResponseStream? done = null;
-            var enumerator = _client.ChatAsync(request, cts.Token).GetAsyncEnumerator(cts.Token);
-            try
+            while (true)
             {
-                while (true)
+                ChatResponseStream? chunk;
+                try
                 {
-                    ChatResponseStream? chunk;
-                    try
+                    OllamaHttpHandler.CallToken.Value = token;
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
                     {
-                        OllamaHttpHandler.CallToken.Value = cts.Token;
-                        if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                        break;
+                    }
+
+                    chunk = enumerator.Current;
+                }
+                catch (Exception ex) when (Translate(ex, token) is { } mapped)
+                {
+                    throw mapped;
+                }
+
+                if (chunk is null)
+                {
+                    continue;
+                }
+
+                if (chunk.Message is { } message)
+                {
+                    if (!string.IsNullOrEmpty(message.Thinking))
+                    {
+                        yield return new ThoughtDelta(message.Thinking);
+                    }
+
+                    if (!string.IsNullOrEmpty(message.Content))
+                    {
+                        if (splitter is null)
                         {
-                            break;
+                            yield return new ContentDelta(message.Content);
                         }
-
-                        chunk = enumerator.Current;
-                    }
-                    catch (Exception ex) when (Translate(ex, cts.Token) is { } mapped)
-                    {
-                        throw mapped;
-                    }
-
-                    if (chunk is null)
-                    {
-                        continue;
-                    }
-
-                    if (chunk.Message is { } message)
-                    {
-                        if (!string.IsNullOrEmpty(message.Thinking))
+                        else
                         {
-                            yield return new ThoughtDelta(message.Thinking);
-                        }
-
-                        if (!string.IsNullOrEmpty(message.Content))
-                        {
-                            if (splitter is null)
+                            split.Clear();
+                            splitter.Push(message.Content, split);
+                            foreach (var piece in split)
                             {
-                                yield return new ContentDelta(message.Content);
-                            }
-                            else
-                            {
-                                split.Clear();
-                                splitter.Push(message.Content, split);
-                                foreach (var piece in split)
-                                {
-                                    yield return piece;
-                                }
+                                yield return piece;
                             }
                         }
-
-                        foreach (var call in message.ToolCalls ?? [])
-                        {
-                            sawToolCall = true;
-                            yield return new ToolCallRequested(MapToolCall(call, callIndex++, responseTag));
-                        }
                     }
 
-                    if (chunk is ChatDoneResponseStream final)
+                    foreach (var call in message.ToolCalls ?? [])
                     {
-                        done = final;
+                        sawToolCall = true;
+                        yield return new ToolCallRequested(MapToolCall(call, callIndex++, responseTag));
                     }
                 }
-            }
-            finally
-            {
-                await enumerator.DisposeAsync().ConfigureAwait(false);
-            }
 
-            if (done is null)
-            {
-                cts.Token.ThrowIfCancellationRequested();
-                throw OllamaErrors.Interrupted("the stream ended without its final done:true line", _config.Id);
+                if (chunk is ChatDoneResponseStream final)
+                {
+                    done = final;
+                }
             }
-
-            split.Clear();
-            splitter?.Flush(split);
-            foreach (var piece in split)
-            {
-                yield return piece;
-            }
-
-            yield return new UsageReported(new TokenUsage { InputTokens = Math.Max(0, done.PromptEvalCount), OutputTokens = Math.Max(0, done.EvalCount) })
-            {
-                // Local inference has no per-token price; the registry's Free pricing says the same for discovered models.
-                ProviderCost = 0m,
-            };
-            yield return new Completed(MapFinish(done.DoneReason, sawToolCall), _config.Id, string.IsNullOrEmpty(done.Model) ? model : done.Model);
         }
         finally
         {
-            if (requestId is not null)
-            {
-                _inFlight.TryRemove(new KeyValuePair<string, CancellationTokenSource>(requestId, cts));
-            }
+            await enumerator.DisposeAsync().ConfigureAwait(false);
         }
+
+        if (done is null)
+        {
+            token.ThrowIfCancellationRequested();
+            throw OllamaErrors.Interrupted("the stream ended without its final done:true line", _config.Id);
+        }
+
+        split.Clear();
+        splitter?.Flush(split);
+        foreach (var piece in split)
+        {
+            yield return piece;
+        }
+
+        yield return new UsageReported(new TokenUsage { InputTokens = Math.Max(0, done.PromptEvalCount), OutputTokens = Math.Max(0, done.EvalCount) })
+        {
+            // Local inference has no per-token price; the registry's Free pricing says the same for discovered models.
+            ProviderCost = 0m,
+        };
+        yield return new Completed(MapFinish(done.DoneReason, sawToolCall), _config.Id, string.IsNullOrEmpty(done.Model) ? model : done.Model);
     }
 
     /// <inheritdoc />
     public Task<bool> AbortRequestAsync(string requestId)
     {
         ArgumentNullException.ThrowIfNull(requestId);
-        if (!_inFlight.TryGetValue(requestId, out var cts))
+        return Task.FromResult(_requests.TryAbort(requestId));
+    }
+
+    /// <summary>Registers a call under its request id so <see cref="AbortRequestAsync"/> can stop it; null when the call has no id.</summary>
+    private RequestRegistration? Register(string? requestId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(requestId))
         {
-            return Task.FromResult(false);
+            return null;
         }
 
         try
         {
-            cts.Cancel();
-            return Task.FromResult(true);
+            return _requests.Register(requestId, cancellationToken);
         }
-        catch (ObjectDisposedException)
+        catch (ArgumentException ex)
         {
-            return Task.FromResult(false);
+            throw new ProviderException(ProviderErrorKind.BadRequest, $"Request id '{requestId}' is already in flight.", ProviderName, _config.Id, innerException: ex);
         }
     }
 
@@ -446,65 +436,10 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
 
     private async Task<string> FetchImageAsync(Uri url, CancellationToken cancellationToken)
     {
-        if (url.Scheme == "data")
-        {
-            var text = url.OriginalString;
-            var comma = text.IndexOf(',', StringComparison.Ordinal);
-            if (comma < 0 || !text[..comma].EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new ProviderException(ProviderErrorKind.BadRequest, "Image data URL must be base64 encoded (data:<type>;base64,...).", ProviderName, _config.Id);
-            }
-
-            return text[(comma + 1)..];
-        }
-
-        try
-        {
-            using var response = await _imageHttp.Value.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new ProviderException(ProviderErrorKind.BadRequest, $"Could not fetch image {Redact(url)}: HTTP {(int)response.StatusCode}.", ProviderName, _config.Id);
-            }
-
-            if (response.Content.Headers.ContentLength is { } length && length > MaxImageBytes)
-            {
-                throw TooLarge(url);
-            }
-
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                using var buffer = new MemoryStream();
-                var chunk = new byte[81920];
-                int read;
-                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > MaxImageBytes)
-                    {
-                        throw TooLarge(url);
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-
-                return Convert.ToBase64String(buffer.GetBuffer(), 0, (int)buffer.Length);
-            }
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new ProviderException(ProviderErrorKind.BadRequest, $"Could not fetch image {Redact(url)}: {ex.Message}", ProviderName, _config.Id, innerException: ex);
-        }
+        // Its own HttpClient, not _http: an image host's failure is the caller's bad input, not Ollama being unreachable.
+        var (bytes, _) = await ImageFetcher.FetchAsync(_imageHttp.Value, url, ProviderName, _config.Id, MaxImageBytes, cancellationToken).ConfigureAwait(false);
+        return Convert.ToBase64String(bytes);
     }
-
-    private ProviderException TooLarge(Uri url) =>
-        new(ProviderErrorKind.BadRequest, $"Image {Redact(url)} is larger than the {FormatBytes(MaxImageBytes)} limit; Ollama needs images inline, so resize it or pass a smaller file.", ProviderName, _config.Id);
-
-    private static string FormatBytes(long bytes) => bytes >= 1024 * 1024
-        ? (bytes / (1024.0 * 1024)).ToString("0.#", CultureInfo.InvariantCulture) + " MB"
-        : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
-
-    // Query strings of signed URLs can carry credentials: keep them out of messages.
-    private static string Redact(Uri url) => url.GetLeftPart(UriPartial.Path);
 
     private Exception? Translate(Exception ex, CancellationToken token)
     {
@@ -827,16 +762,7 @@ public sealed class OllamaProviderAdapter : IProviderAdapter, IModelManagement, 
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        foreach (var cts in _inFlight.Values)
-        {
-            try
-            {
-                cts.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
+        _requests.AbortAll();
 
         _client.Dispose();
         _http.Dispose();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Art.Reasoning;
 
 namespace Art.OpenAI;
 
@@ -208,7 +209,7 @@ internal sealed class OpenAIErrorClassifier
 
     private static string Truncate(string text) => text.Length <= 500 ? text : text[..500] + "…";
 
-    /// <summary>Parses <c>retry-after-ms</c> (milliseconds) or <c>retry-after</c> (seconds or an HTTP date).</summary>
+    /// <summary>Parses <c>retry-after-ms</c> (milliseconds) or <c>retry-after</c> (seconds or an HTTP date, by the core parser).</summary>
     internal static TimeSpan? ParseRetryAfter(string? retryAfterMs, string? retryAfter)
     {
         if (double.TryParse(retryAfterMs, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms >= 0)
@@ -216,21 +217,10 @@ internal sealed class OpenAIErrorClassifier
             return TimeSpan.FromMilliseconds(ms);
         }
 
-        if (double.TryParse(retryAfter, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
-        {
-            return TimeSpan.FromSeconds(seconds);
-        }
-
-        if (DateTimeOffset.TryParse(retryAfter, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
-        {
-            var delta = when - DateTimeOffset.UtcNow;
-            return delta > TimeSpan.Zero ? delta : TimeSpan.Zero;
-        }
-
-        return null;
+        return ProviderErrors.ParseRetryAfter(retryAfter) is { } wait && wait >= TimeSpan.Zero ? wait : null;
     }
 
-    private string Scrub(string text) => _apiKey is null ? text : text.Replace(_apiKey, "***", StringComparison.Ordinal);
+    private string Scrub(string text) => ProviderErrors.Redact(text, _apiKey);
 
     private static T? FindInner<T>(Exception exception)
         where T : Exception

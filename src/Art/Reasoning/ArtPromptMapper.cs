@@ -7,7 +7,8 @@ namespace Art.Reasoning;
 
 /// <summary>
 /// The one mapping between ART's provider-neutral prompt and Microsoft.Extensions.AI messages and options.
-/// Opaque provider data travels in <c>AdditionalProperties</c> under <see cref="SignatureKey"/> and <see cref="ToolNameKey"/>.
+/// Opaque provider data travels in <c>AdditionalProperties</c> under <see cref="SignatureKey"/>, <see cref="ToolNameKey"/>,
+/// <see cref="RedactedKey"/> and <see cref="ToolErrorKey"/>.
 /// </summary>
 public static class ArtPromptMapper
 {
@@ -19,6 +20,13 @@ public static class ArtPromptMapper
 
     /// <summary>Key marking a TextReasoningContent whose ProtectedData is redacted thinking rather than a signature.</summary>
     public const string RedactedKey = "art.redacted";
+
+    /// <summary>
+    /// Key marking a FunctionResultContent of a tool that failed (<see cref="ArtMessage.IsError"/>). The content also
+    /// carries a <see cref="FunctionResultContent.Exception"/>, which MEAI-based clients read; the marker is for builders
+    /// that want the flag without an exception. The result text is kept either way: it says what went wrong.
+    /// </summary>
+    public const string ToolErrorKey = "art.toolError";
 
     /// <summary>Maps a prompt; <paramref name="extraImages"/> are attached to the last user message.</summary>
     public static List<ChatMessage> ToChatMessages(ArtPrompt prompt, IReadOnlyList<ImageInput>? extraImages = null)
@@ -118,6 +126,13 @@ public static class ArtPromptMapper
                 if (message.ToolName is not null)
                 {
                     (result.AdditionalProperties ??= [])[ToolNameKey] = message.ToolName;
+                }
+
+                if (message.IsError)
+                {
+                    // Anthropic's SDK maps Exception to tool_result.is_error; Gemini's builder sends {"error":…}.
+                    result.Exception = new InvalidOperationException(string.IsNullOrEmpty(message.Text) ? "The tool failed." : message.Text);
+                    (result.AdditionalProperties ??= [])[ToolErrorKey] = true;
                 }
 
                 return new ChatMessage(AiChatRole.Tool, [result]);

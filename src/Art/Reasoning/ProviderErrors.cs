@@ -184,7 +184,7 @@ public static class ProviderErrors
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
-    private static string DisplayName(string provider) => provider switch
+    internal static string DisplayName(string provider) => provider switch
     {
         "ollama" => "Ollama",
         "openai" => "OpenAI",

@@ -6,6 +6,7 @@ using Art.Context;
 using Art.Costs;
 using Art.Models;
 using Art.Observation;
+using Art.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -86,6 +87,7 @@ public sealed partial class ReasoningEngine : IReasoningEngine
     private readonly Random _jitter;
     private readonly Lock _jitterGate = new();
     private readonly RequestRegistry _requests = new();
+    private readonly ArtTelemetry _telemetry; // telemetry (agent branch)
 
     public ReasoningEngine(
         IStateManager stateManager,
@@ -98,7 +100,8 @@ public sealed partial class ReasoningEngine : IReasoningEngine
         TimeProvider? timeProvider = null,
         ILogger<ReasoningEngine>? logger = null,
         Func<ArtPrompt, CallOptions, bool, IReadOnlyList<ModelCapability>>? capabilityAnalyzer = null,
-        Random? jitter = null)
+        Random? jitter = null,
+        ArtTelemetry? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(stateManager);
         ArgumentNullException.ThrowIfNull(router);
@@ -118,6 +121,7 @@ public sealed partial class ReasoningEngine : IReasoningEngine
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _analyzer = capabilityAnalyzer ?? DefaultCapabilities;
         _jitter = jitter ?? Random.Shared;
+        _telemetry = telemetry ?? ArtTelemetry.Default;
     }
 
     /// <summary>Calls running now (by request id).</summary>
@@ -372,6 +376,7 @@ public sealed partial class ReasoningEngine : IReasoningEngine
             new RouteDecisionContent(requestId, decision.Primary, decision.Fallbacks, decision.Why, decision.Rejected, capabilities, estimatedPromptTokens),
             options,
             decision.Primary).ConfigureAwait(false);
+        _telemetry.RecordRouteDecision(ArtTelemetry.RouteStepOf(decision.Why), decision.Primary.InstanceId, decision.Primary.ModelId, options.ThreadId); // telemetry
 
         var plan = new TargetPlan(decision, options.AllowFallback, _options.MaxFallbacks);
 
@@ -387,6 +392,8 @@ public sealed partial class ReasoningEngine : IReasoningEngine
         Exception? lastProviderError = null;
         Exception? lastSkipError = null;
         Attempt? attempt = null;
+        ChatCallScope? chatScope = null; // telemetry: one GenAI span per attempt
+        var attemptUsage = TokenUsage.Zero; // telemetry
         var target = decision.Primary;
         plan.MarkTried(target);
 
@@ -430,6 +437,8 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                 }
 
                 attemptCount++;
+                chatScope = _telemetry.StartChat(attempt!.ProviderName, target.ModelId, target.InstanceId, options.ThreadId, requestId); // telemetry
+                attemptUsage = TokenUsage.Zero; // telemetry
                 if (state is not null)
                 {
                     state.Attempts = attemptCount;
@@ -486,6 +495,7 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                             break;
                         case UsageReported reported:
                             attempt.AddUsage(reported);
+                            attemptUsage = attemptUsage.Add(reported.Usage); // telemetry
                             break;
                         case AttemptRestarted:
                             // Only the engine speaks about attempts; an adapter yielding this is ignored.
@@ -498,6 +508,7 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                     }
 
                     yieldedThisAttempt = true;
+                    chatScope?.OnChunk(); // telemetry
                     yield return streamEvent;
                 }
 
@@ -508,6 +519,14 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                     attempt = null;
                     var cost = await current.FinishAsync(success: true).ConfigureAwait(false);
                     state?.AddCost(cost);
+                    chatScope?.SetResponse(target.ModelId, finish, attemptUsage); // telemetry
+                    if (cost?.Cost is { } settledCost)
+                    {
+                        _telemetry.RecordCost(settledCost, current.ProviderName, target.InstanceId, target.ModelId, options.ThreadId); // telemetry
+                    }
+
+                    chatScope?.Dispose(); // telemetry
+                    chatScope = null;
                     _router.ReportOutcome(target.InstanceId, AttemptOutcome.Success);
                     probes.Remove(target.InstanceId);
                     if (attemptCount > 1)
@@ -533,6 +552,10 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                 state?.AddCost(cost2);
                 if (cancelled)
                 {
+                    chatScope?.Fail(new OperationCanceledException(token)); // telemetry
+                    chatScope?.Dispose();
+                    chatScope = null;
+
                     // Caller's token or AbortAsync: stop, whatever the adapter threw while unwinding.
                     if (failure is OperationCanceledException)
                     {
@@ -544,6 +567,9 @@ public sealed partial class ReasoningEngine : IReasoningEngine
 
                 var error = timedOut ?? Classify(failure, failed.ProviderName, target.InstanceId);
                 var kind = (error as ProviderException)?.Kind;
+                chatScope?.Fail(error); // telemetry
+                chatScope?.Dispose();
+                chatScope = null;
                 ReportFailure(target.InstanceId, kind, probes);
                 history.Add(new AttemptSummary(attemptCount, target.InstanceId, target.ModelId, "failed", kind, error.Message));
 
@@ -616,6 +642,11 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                 }
 
                 LogAttemptFailed(_logger, attemptCount, target.InstanceId, target.ModelId, kind, action, next!.InstanceId);
+                if (action != "retry")
+                {
+                    _telemetry.RecordFallback(target.InstanceId, next.InstanceId, kind, options.ThreadId); // telemetry
+                }
+
                 await RecordAsync(
                     ObservationType.ModelFallbackAttempt,
                     new FallbackAttemptContent(requestId, history[^1], action, next.InstanceId, next.ModelId, delay.TotalMilliseconds),
@@ -638,6 +669,8 @@ public sealed partial class ReasoningEngine : IReasoningEngine
         }
         finally
         {
+            chatScope?.Dispose(); // telemetry
+
             // Early disposal by the consumer, cancellation while waiting, or an exception: no leaked lease or hold.
             if (attempt is not null)
             {

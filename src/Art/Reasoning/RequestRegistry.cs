@@ -45,6 +45,21 @@ public sealed class RequestRegistry
         return _active.TryGetValue(requestId, out var registration) && registration.Abort();
     }
 
+    /// <summary>Cancels every registered request (an owner shutting down); returns how many were cancelled.</summary>
+    public int AbortAll()
+    {
+        var aborted = 0;
+        foreach (var registration in _active.Values)
+        {
+            if (registration.Abort())
+            {
+                aborted++;
+            }
+        }
+
+        return aborted;
+    }
+
     /// <summary>Whether a request with this id is registered now.</summary>
     public bool IsActive(string requestId)
     {

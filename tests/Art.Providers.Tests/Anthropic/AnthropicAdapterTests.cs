@@ -237,6 +237,32 @@ public sealed class AnthropicAdapterTests : IAsyncLifetime
         Assert.DoesNotContain("unsigned thought", _server.LastRequest.Body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Request_FailedToolResult_SendsIsErrorTrueWithTheErrorText()
+    {
+        var args = JsonDocument.Parse("""{"city":"Oslo"}""").RootElement;
+        var prompt = new ArtPrompt(
+        [
+            ArtMessage.User("Weather in Oslo?"),
+            ArtMessage.Assistant(null, [new ToolCall("toolu_01A", "get_weather", args), new ToolCall("toolu_01B", "get_time", args)]),
+            ArtMessage.ToolResult("toolu_01A", "get_weather", """{"error":"weather service down"}""", isError: true),
+            ArtMessage.ToolResult("toolu_01B", "get_time", """{"time":"12:00"}"""),
+        ]);
+
+        var sent = await SentAsync(prompt, new ModelParameters());
+
+        var results = sent.GetProperty("messages").EnumerateArray()
+            .SelectMany(m => m.GetProperty("content").ValueKind == JsonValueKind.Array ? m.GetProperty("content").EnumerateArray() : Enumerable.Empty<JsonElement>())
+            .Where(b => b.GetProperty("type").GetString() == "tool_result")
+            .ToDictionary(b => b.GetProperty("tool_use_id").GetString()!);
+        var failed = results["toolu_01A"];
+        Assert.True(failed.GetProperty("is_error").GetBoolean());
+        Assert.Equal("""{"error":"weather service down"}""", failed.GetProperty("content").GetString());
+        var succeeded = results["toolu_01B"];
+        Assert.False(succeeded.TryGetProperty("is_error", out var flag) && flag.GetBoolean());
+        Assert.Equal("""{"time":"12:00"}""", succeeded.GetProperty("content").GetString());
+    }
+
     // ---------------------------------------------------------------- stream mapping
 
     [Fact]

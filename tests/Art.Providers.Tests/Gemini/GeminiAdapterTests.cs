@@ -113,6 +113,28 @@ public sealed class GeminiAdapterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamAsync_FailedToolResult_SentAsErrorResponse()
+    {
+        var call = new ToolCall("call-1", "get_weather", JsonDocument.Parse("""{"city":"Oslo"}""").RootElement);
+        var other = new ToolCall("call-2", "get_time", JsonDocument.Parse("{}").RootElement);
+        _server.Enqueue(ScriptedTurn.Text("The weather service is down."));
+
+        await CollectAsync(
+            new ArtPrompt(
+            [
+                ArtMessage.User("Weather in Oslo?"),
+                ArtMessage.Assistant(null, [call, other]),
+                ArtMessage.ToolResult(call.Id, "get_weather", """{"message":"weather service down"}""", isError: true),
+                ArtMessage.ToolResult(other.Id, "get_time", "not json, but fine"),
+            ]),
+            Options);
+
+        Assert.Equal(
+            """[{"functionResponse":{"name":"get_weather","response":{"error":{"message":"weather service down"}}}},{"functionResponse":{"name":"get_time","response":{"output":"not json, but fine"}}}]""",
+            _server.LastRequest.Json.GetProperty("contents")[2].GetProperty("parts").GetRawText());
+    }
+
+    [Fact]
     public async Task StreamAsync_SignedThoughtBlockBeforeAnswer_SignatureGoesOnTheAnswerPart()
     {
         _server.Enqueue(ScriptedTurn.Text("Fine."));

@@ -48,6 +48,58 @@ public sealed class OllamaErrorTests
     }
 
     [Fact]
+    public async Task StreamAsync_CloudKeyEchoedInErrorBody_RedactedFromMessage()
+    {
+        const string key = "ollama-cloud-key-0123456789";
+        await using var server = await OllamaTestServer.StartAsync();
+        await using var adapter = new Art.Ollama.OllamaProviderAdapter(new ProviderAdapterContext
+        {
+            Config = new ProviderInstanceConfig { Id = "ollama-cloud", Provider = "ollama", BaseUrl = server.InstanceBaseUrl, Model = "gpt-oss:120b", ApiKey = key },
+            LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+        });
+        server.EnqueueError(401, "invalid key " + key);
+
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => CollectAsync(adapter.StreamAsync(ArtPrompt.FromUser("x"), Options(), Ct)));
+
+        Assert.Equal(ProviderErrorKind.Auth, ex.Kind);
+        Assert.DoesNotContain(key, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("invalid key ***", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StreamAsync_400ModelNotFound_ModelNotFoundNotBadRequest()
+    {
+        await using var server = await OllamaTestServer.StartAsync();
+        await using var adapter = Adapter(server.InstanceBaseUrl);
+        server.EnqueueError(400, "model 'ghost' not found, try pulling it first");
+
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => CollectAsync(adapter.StreamAsync(ArtPrompt.FromUser("x"), Options(), Ct)));
+
+        Assert.Equal(ProviderErrorKind.ModelNotFound, ex.Kind);
+        Assert.Equal(HttpStatusCode.BadRequest, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task StreamAsync_RequestIdAlreadyRunning_BadRequestAndFirstStillAbortable()
+    {
+        await using var server = await OllamaTestServer.StartAsync();
+        await using var adapter = Adapter(server.InstanceBaseUrl);
+        server.EnqueueRaw(new RawResponse(200, "application/x-ndjson", ["""{"model":"m","created_at":"2025-01-01T00:00:00Z","message":{"role":"assistant","content":"first"},"done":false}""" + "\n"])
+        {
+            Faults = new FaultPlan { HoldOpenAfterLastChunk = TimeSpan.FromMinutes(1) },
+        });
+        await using var first = adapter.StreamAsync(ArtPrompt.FromUser("long"), Options(requestId: "req-7"), Ct).GetAsyncEnumerator(Ct);
+        Assert.True(await first.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30), Ct));
+
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => CollectAsync(adapter.StreamAsync(ArtPrompt.FromUser("again"), Options(requestId: "req-7"), Ct)));
+
+        Assert.Equal(ProviderErrorKind.BadRequest, ex.Kind);
+        Assert.Contains("req-7", ex.Message, StringComparison.Ordinal);
+        Assert.True(await adapter.AbortRequestAsync("req-7"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.MoveNextAsync().AsTask());
+    }
+
+    [Fact]
     public async Task StreamAsync_RateLimitedWithRetryAfter_Honoured()
     {
         await using var server = await OllamaTestServer.StartAsync();

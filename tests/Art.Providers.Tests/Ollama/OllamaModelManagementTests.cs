@@ -4,6 +4,7 @@ using System.Text.Json;
 using Art.Models;
 using Art.Observation;
 using Art.Ollama;
+using Art.Testing;
 using Art.Testing.Servers;
 using static Art.Providers.Tests.Ollama.OllamaTestKit;
 
@@ -66,7 +67,7 @@ public sealed class OllamaModelManagementTests
         Assert.Equal(ThreeLayers[0].Size, mid.LayerTotalBytes);
         Assert.Equal(["pulling manifest", "pulling dde5aa3fc5ff", "pulling 966de95ca8a6", "pulling fcc5a6bec9da", "verifying sha256 digest", "writing manifest", "success"], reports.Select(r => r.Status).Distinct());
 
-        var items = observations.Items;
+        var items = observations.Recorded;
         Assert.Equal(ObservationType.ModelPullStart, items[0].Type);
         Assert.Equal(ObservationType.ModelPullEnd, items[^1].Type);
         Assert.True(items[^1].Content.GetProperty("success").GetBoolean());
@@ -113,7 +114,7 @@ public sealed class OllamaModelManagementTests
         Assert.Equal(ProviderErrorKind.Transient, ex.Kind);
         Assert.Equal(4, progress.Reports.Count);
         Assert.DoesNotContain(progress.Reports, r => r.IsComplete);
-        var end = observations.Items[^1];
+        var end = observations.Recorded[^1];
         Assert.Equal(ObservationType.ModelPullEnd, end.Type);
         Assert.False(end.Content.GetProperty("success").GetBoolean());
         Assert.Contains("unexpected EOF", end.Content.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -149,7 +150,7 @@ public sealed class OllamaModelManagementTests
         Assert.True(await server.WaitForClientDisconnectAsync(Generous));
         Assert.True(server.ClientDisconnects >= 1);
         Assert.True(progress.Reports.Count < 50);
-        var end = observations.Items[^1];
+        var end = observations.Recorded[^1];
         Assert.Equal(ObservationType.ModelPullEnd, end.Type);
         Assert.True(end.Content.GetProperty("cancelled").GetBoolean());
     }
@@ -186,10 +187,10 @@ public sealed class OllamaModelManagementTests
 
         Assert.Equal(
             [ObservationType.ModelDeleteAttempt, ObservationType.ModelDeleteResult, ObservationType.ModelDeleteAttempt, ObservationType.ModelDeleteResult],
-            observations.Items.Select(o => o.Type));
-        Assert.True(observations.Items[1].Content.GetProperty("success").GetBoolean());
-        Assert.False(observations.Items[3].Content.GetProperty("success").GetBoolean());
-        Assert.Equal("model_not_found", observations.Items[3].Content.GetProperty("errorKind").GetString());
+            observations.Recorded.Select(o => o.Type));
+        Assert.True(observations.Recorded[1].Content.GetProperty("success").GetBoolean());
+        Assert.False(observations.Recorded[3].Content.GetProperty("success").GetBoolean());
+        Assert.Equal("model_not_found", observations.Recorded[3].Content.GetProperty("errorKind").GetString());
     }
 
     [Fact]

@@ -177,35 +177,6 @@ internal sealed record Collected(IReadOnlyList<StreamEvent> Events)
     public Completed? Completed => Events.OfType<Completed>().SingleOrDefault();
 }
 
-/// <summary>Collects observations in memory (a fake of our own interface).</summary>
-internal sealed class CollectingObservationManager : IObservationManager
-{
-    private readonly ConcurrentQueue<Observation.Observation> _items = new();
-    private int _next;
-
-    public IReadOnlyList<Observation.Observation> Items => _items.ToArray();
-
-    public Task<Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
-    {
-        var o = new Observation.Observation
-        {
-            Id = "obs-" + Interlocked.Increment(ref _next),
-            Type = observation.Type,
-            ThreadId = observation.ThreadId,
-            InstanceId = observation.InstanceId,
-            ModelId = observation.ModelId,
-            Timestamp = DateTimeOffset.UtcNow,
-            Title = observation.Title ?? observation.Type.ToString(),
-            Content = observation.Content,
-        };
-        _items.Enqueue(o);
-        return Task.FromResult(o);
-    }
-
-    public Task<IReadOnlyList<Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<Observation.Observation>>(Items);
-}
-
 /// <summary>A minimal in-memory registry (the real one is another engineer's).</summary>
 internal sealed class FakeModelRegistry : IModelRegistry
 {

@@ -140,6 +140,28 @@ public sealed class OpenAIRequestShapeTests
     }
 
     [Fact]
+    public async Task Stream_FailedToolResult_SentAsPlainToolMessageWithItsText()
+    {
+        // OpenAI's tool message has no error flag: the result text is what tells the model the tool failed.
+        await using var server = await OpenAICompatibleTestServer.StartAsync();
+        await using var adapter = Adapter(server, "openai");
+        server.Enqueue(ScriptedTurn.Text("done"));
+        var prompt = new ArtPrompt(
+        [
+            ArtMessage.User("Weather?"),
+            ArtMessage.Assistant(null, [new ToolCall("call_9", "get_weather", JsonDocument.Parse("""{"city":"Oslo"}""").RootElement)]),
+            ArtMessage.ToolResult("call_9", "get_weather", """{"error":"service down"}""", isError: true),
+        ]);
+
+        await RunAsync(adapter, prompt, Call());
+
+        var tool = server.LastRequest.Json.GetProperty("messages")[2];
+        Assert.Equal("tool", tool.GetProperty("role").GetString());
+        Assert.Equal("call_9", tool.GetProperty("tool_call_id").GetString());
+        Assert.Equal("""{"error":"service down"}""", tool.GetProperty("content").ValueKind == JsonValueKind.String ? tool.GetProperty("content").GetString() : tool.GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task Stream_ResponseSchema_SentAsStrictJsonSchema()
     {
         await using var server = await OpenAICompatibleTestServer.StartAsync();

@@ -5,6 +5,7 @@ using Art.Models;
 using Art.Observation;
 using Art.Reasoning;
 using Art.Storage;
+using Art.Testing;
 
 namespace Art.Tests.Costs;
 
@@ -144,7 +145,7 @@ public sealed class CostTrackingServiceTests
     [Fact]
     public async Task ReserveAsync_WouldCrossThreadLimit_RefusesAndRecordsLimitObservation()
     {
-        var observations = new FakeObservationManager();
+        var observations = new CollectingObservationManager();
         var tracker = new CostTrackingService(new InMemoryStorageAdapter(), observations);
         var prefs = new CostPreferences { MaxCostPerThread = 0.05m };
 
@@ -182,7 +183,7 @@ public sealed class CostTrackingServiceTests
     [Fact]
     public async Task ReserveAsync_PerCallLimit_ChecksEstimateAlone()
     {
-        var tracker = new CostTrackingService(new InMemoryStorageAdapter(), new FakeObservationManager());
+        var tracker = new CostTrackingService(new InMemoryStorageAdapter(), new CollectingObservationManager());
         var prefs = new CostPreferences { MaxCostPerCall = 0.02m };
 
         var ok = await tracker.ReserveAsync(Request("t", OnePerMillion, prefs, input: 10_000, maxOut: 10_000), TestContext.Current.CancellationToken);
@@ -208,7 +209,7 @@ public sealed class CostTrackingServiceTests
     [Fact]
     public async Task ReserveAsync_TokenLimits_AppliedEvenWhenPriceUnknown()
     {
-        var observations = new FakeObservationManager();
+        var observations = new CollectingObservationManager();
         var tracker = new CostTrackingService(new InMemoryStorageAdapter(), observations);
         var prefs = new CostPreferences { MaxTokensPerCall = 1_500, MaxTokensPerThread = 3_000 };
 
@@ -232,7 +233,7 @@ public sealed class CostTrackingServiceTests
     [Fact]
     public async Task ReserveAsync_UnknownPriceWithCostLimit_RefusedByDefault()
     {
-        var observations = new FakeObservationManager();
+        var observations = new CollectingObservationManager();
         var tracker = new CostTrackingService(new InMemoryStorageAdapter(), observations);
         var ex = await Assert.ThrowsAsync<BudgetExceededException>(async () =>
             await tracker.ReserveAsync(Request("t", null, new CostPreferences { MaxCostPerThread = 1m }), TestContext.Current.CancellationToken));
@@ -295,7 +296,7 @@ public sealed class CostTrackingServiceTests
     public async Task ConcurrentCycles_HardThreadLimit_NeverOvershootsAndLeavesNoReservation()
     {
         var storage = new InMemoryStorageAdapter();
-        var observations = new FakeObservationManager();
+        var observations = new CollectingObservationManager();
         var tracker = new CostTrackingService(storage, observations);
         var prefs = new CostPreferences { MaxCostPerThread = 1.00m, MaxTokensPerThread = 100_000_000 };
         var settled = 0;
@@ -382,7 +383,7 @@ public sealed class CostTrackingServiceTests
     public async Task SettleAsync_WarningThreshold_FiresOncePerCrossingAndAgainAfterRaise()
     {
         var storage = new InMemoryStorageAdapter();
-        var observations = new FakeObservationManager();
+        var observations = new CollectingObservationManager();
         var tracker = new CostTrackingService(storage, observations);
         var usage = new TokenUsage { InputTokens = 4_000, OutputTokens = 0 }; // 0.004 each
         var low = new CostPreferences { WarnCostThreshold = 0.01m };
@@ -408,7 +409,7 @@ public sealed class CostTrackingServiceTests
         Assert.Equal(0.020m, warnings[1].Content.GetProperty("totalCost").GetDecimal());
 
         // A restarted process rebuilds the total from the ledger and does not fire again for crossed thresholds.
-        var restartedObservations = new FakeObservationManager();
+        var restartedObservations = new CollectingObservationManager();
         var restarted = new CostTrackingService(storage, restartedObservations);
         await restarted.SettleAsync(await restarted.ReserveAsync(Request("t", OnePerMillion, high, input: 4_000, maxOut: 0), TestContext.Current.CancellationToken), usage, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Empty(restartedObservations.OfType(ObservationType.CostWarning));
@@ -434,7 +435,7 @@ public sealed class CostTrackingServiceTests
         Assert.Equal(expected.ByModel["a/gpt-4o"], reloaded.ByModel["a/gpt-4o"]);
         Assert.Equal(expected.ByInstance["b"], reloaded.ByInstance["b"]);
 
-        var fresh = new CostTrackingService(storage, new FakeObservationManager());
+        var fresh = new CostTrackingService(storage, new CollectingObservationManager());
         var ex = await Assert.ThrowsAsync<BudgetExceededException>(async () =>
             await fresh.ReserveAsync(Request("t", OnePerMillion, new CostPreferences { MaxCostPerThread = 0.004m }, input: 500, maxOut: 0), TestContext.Current.CancellationToken));
         Assert.Equal(0.00375m, ex.Committed);

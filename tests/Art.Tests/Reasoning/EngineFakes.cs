@@ -238,50 +238,6 @@ internal sealed class FakeStateManager : IStateManager
         Task.FromResult<IReadOnlyList<string>>([.. _configs.Keys]);
 }
 
-internal sealed class CollectingObservationManager : IObservationManager
-{
-    private readonly Lock _gate = new();
-    private readonly List<Art.Observation.Observation> _recorded = [];
-
-    public IReadOnlyList<Art.Observation.Observation> Recorded
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _recorded];
-            }
-        }
-    }
-
-    public IReadOnlyList<Art.Observation.Observation> OfType(ObservationType type) => [.. Recorded.Where(o => o.Type == type)];
-
-    public Task<Art.Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
-    {
-        var recorded = new Art.Observation.Observation
-        {
-            Id = Guid.NewGuid().ToString("N"),
-            ThreadId = observation.ThreadId,
-            TraceId = observation.TraceId,
-            Timestamp = DateTimeOffset.UnixEpoch,
-            Type = observation.Type,
-            Title = observation.Title ?? observation.Type.ToString(),
-            InstanceId = observation.InstanceId,
-            ModelId = observation.ModelId,
-            Content = observation.Content,
-        };
-        lock (_gate)
-        {
-            _recorded.Add(recorded);
-        }
-
-        return Task.FromResult(recorded);
-    }
-
-    public Task<IReadOnlyList<Art.Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<Art.Observation.Observation>>([.. Recorded.Where(o => o.ThreadId == threadId)]);
-}
-
 internal sealed class FakeRegistry : IModelRegistry
 {
     public Dictionary<string, ModelPricing> Prices { get; } = new(StringComparer.Ordinal);

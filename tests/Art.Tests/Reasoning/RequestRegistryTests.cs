@@ -64,4 +64,18 @@ public sealed class RequestRegistryTests
         Assert.True(registration.Token.IsCancellationRequested);
         Assert.False(registration.IsAborted);
     }
+
+    [Fact]
+    public void AbortAll_TwoActiveOneFinished_CancelsTheActiveOnes()
+    {
+        var registry = new RequestRegistry();
+        using var a = registry.Register("a", TestContext.Current.CancellationToken);
+        using var b = registry.Register("b", TestContext.Current.CancellationToken);
+        var finished = registry.Register("c", TestContext.Current.CancellationToken);
+        finished.Dispose();
+
+        Assert.Equal(2, registry.AbortAll());
+        Assert.True(a.Token.IsCancellationRequested);
+        Assert.True(b.IsAborted);
+    }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Art.Observation;
 using Art.Secrets;
 using Art.Storage;
+using Art.Testing;
 
 namespace Art.Tests.Secrets;
 
@@ -10,32 +11,6 @@ public sealed class EncryptedSecretsRepositoryTests
     private const string Password = "pa55-word-for-tests";
     private const string KeyValue = "test-secret-value-0123456789abcdef";
 
-    private sealed class CollectingObservations : IObservationManager
-    {
-        public List<NewObservation> Recorded { get; } = [];
-
-        public Task<Art.Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
-        {
-            lock (Recorded)
-            {
-                Recorded.Add(observation);
-            }
-
-            return Task.FromResult(new Art.Observation.Observation
-            {
-                Id = Guid.NewGuid().ToString(),
-                Timestamp = DateTimeOffset.UtcNow,
-                Type = observation.Type,
-                Title = "t",
-                Content = observation.Content,
-                InstanceId = observation.InstanceId,
-            });
-        }
-
-        public Task<IReadOnlyList<Art.Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<Art.Observation.Observation>>([]);
-    }
-
     private static async Task<string> DumpStorageAsync(IStorageAdapter storage) =>
         string.Join("\n", (await storage.QueryAsync(EncryptedSecretsRepository.Collection)).Select(d => d.GetRawText()));
 
@@ -43,7 +18,7 @@ public sealed class EncryptedSecretsRepositoryTests
     public async Task SaveAndGet_Unlocked_RoundTripsAndNeverStoresThePlaintext()
     {
         var storage = new InMemoryStorageAdapter();
-        var observations = new CollectingObservations();
+        var observations = new CollectingObservationManager();
         using var repo = new EncryptedSecretsRepository(storage, observations);
         await repo.UnlockWithPasswordAsync(Password);
 
@@ -247,7 +222,7 @@ public sealed class EncryptedSecretsRepositoryTests
     public async Task DeleteApiKey_RemovesItAndIsObserved()
     {
         var storage = new InMemoryStorageAdapter();
-        var observations = new CollectingObservations();
+        var observations = new CollectingObservationManager();
         using var repo = new EncryptedSecretsRepository(storage, observations);
         await repo.UnlockWithPasswordAsync(Password);
         await repo.SaveApiKeyAsync("x", KeyValue);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Art.Context;
 using Art.Observation;
 using Art.Reasoning;
+using Art.Testing;
 using Art.Tools;
 
 namespace Art.Tests.Tools;
@@ -29,19 +30,6 @@ public sealed class ToolSystemTests
         public Task<IReadOnlyList<string>> ListThreadIdsAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<string>>(["t"]);
     }
 
-    private sealed class Observations : IObservationManager
-    {
-        public List<NewObservation> Recorded { get; } = [];
-
-        public Task<Art.Observation.Observation> RecordAsync(NewObservation observation, CancellationToken cancellationToken = default)
-        {
-            Recorded.Add(observation);
-            return Task.FromResult(new Art.Observation.Observation { Id = "o", Timestamp = DateTimeOffset.UtcNow, Type = observation.Type, Title = observation.Title ?? "t", Content = observation.Content });
-        }
-
-        public Task<IReadOnlyList<Art.Observation.Observation>> GetObservationsAsync(string? threadId, ObservationQuery? query = null, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<Art.Observation.Observation>>([]);
-    }
-
     private sealed class SlowTool : IToolExecutor
     {
         public ToolSchema Schema { get; } = new() { Name = "slow", Description = "sleeps", InputSchema = JsonDocument.Parse("""{"type":"object"}""").RootElement };
@@ -63,14 +51,14 @@ public sealed class ToolSystemTests
 
     private static ToolCall Call(string id, string name, string args) => new(id, name, JsonDocument.Parse(args).RootElement.Clone());
 
-    private static (ToolSystem System, Observations Observations) Create(params string[] enabled)
+    private static (ToolSystem System, CollectingObservationManager Observations) Create(params string[] enabled)
     {
         var state = new FakeState(enabled);
         var registry = new ToolRegistry(state);
         registry.Register(new CalculatorTool());
         registry.Register(new SlowTool());
         registry.Register(new ThrowingTool());
-        var observations = new Observations();
+        var observations = new CollectingObservationManager();
         var options = new ToolSystemOptions { Timeouts = new Dictionary<string, TimeSpan> { ["slow"] = TimeSpan.FromMilliseconds(200) } };
         return (new ToolSystem(registry, state, observations, options), observations);
     }
