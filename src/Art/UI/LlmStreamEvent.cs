@@ -10,6 +10,9 @@ public enum LlmStreamEventKind
     ToolCall,
     Usage,
     Completed,
+
+    /// <summary>The engine started another attempt after thoughts were shown: a UI should clear the thoughts it drew.</summary>
+    AttemptRestarted,
 }
 
 /// <summary>One streamed model event, with where it came from, for UIs that draw tokens live.</summary>
@@ -35,6 +38,7 @@ public sealed record LlmStreamEvent(string ThreadId, string? TraceId, string? Re
         ToolCallRequested => LlmStreamEventKind.ToolCall,
         UsageReported => LlmStreamEventKind.Usage,
         Completed => LlmStreamEventKind.Completed,
+        AttemptRestarted => LlmStreamEventKind.AttemptRestarted,
         _ => throw new ArgumentOutOfRangeException(nameof(e), e?.GetType().Name, "Unknown stream event."),
     };
 }

@@ -271,3 +271,14 @@ public sealed class SocketTests
         Assert.Equal(0, socket.SubscriberCount);
     }
 }
+
+public sealed class LlmStreamEventKindTests
+{
+    [Fact]
+    public void KindOf_EveryEngineEvent_HasAKind()
+    {
+        Assert.Equal(Art.UI.LlmStreamEventKind.AttemptRestarted, Art.UI.LlmStreamEvent.KindOf(new Art.Reasoning.AttemptRestarted(2, "i", "m", Art.ProviderErrorKind.Transient)));
+        Assert.Equal(Art.UI.LlmStreamEventKind.Thought, Art.UI.LlmStreamEvent.KindOf(new Art.Reasoning.ThoughtDelta("t")));
+        Assert.Equal(Art.UI.LlmStreamEventKind.Completed, Art.UI.LlmStreamEvent.KindOf(new Art.Reasoning.Completed(Art.Reasoning.FinishReason.Stop, "i", "m")));
+    }
+}
