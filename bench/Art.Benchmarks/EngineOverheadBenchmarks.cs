@@ -9,7 +9,9 @@ namespace Art.Benchmarks;
 /// <summary>
 /// What the engine adds on top of a provider: routing, budget reservation and settlement, the lease, the event pump
 /// and the observations. <see cref="AdapterOnly"/> enumerates the same scripted stream without the engine, so the
-/// difference is the engine's overhead per call (and, with more chunks, per chunk).
+/// difference is the engine's overhead per call (and, with more chunks, per chunk). <see cref="Components"/> chooses
+/// between the in-bench fakes of the engine's dependencies (the engine's own cost) and the real components
+/// (<see cref="RealBenchEnvironment"/>: router, registry, cost ledger, instance gates, observations to a UI socket).
 /// </summary>
 [MemoryDiagnoser]
 public class EngineOverheadBenchmarks
@@ -25,6 +27,10 @@ public class EngineOverheadBenchmarks
     [Params(1, 100)]
     public int Chunks { get; set; }
 
+    /// <summary>Which implementations of the engine's dependencies are used.</summary>
+    [Params(BenchComponents.Fakes, BenchComponents.Real)]
+    public BenchComponents Components { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -33,17 +39,34 @@ public class EngineOverheadBenchmarks
         var answer = ScriptedResponse.Create().Thought("thinking").Content(chunks).Usage(120, Chunks);
         var pricing = new ModelPricing { InputPerMillion = 0.15m, OutputPerMillion = 0.6m };
 
-        var env = new BenchEnvironment();
-        _adapter = env.AddInstance("primary", answer, pricing);
-        env.AddThread("primary");
-        _engine = env.CreateEngine();
+        var noRetry = new ReasoningEngineOptions { MaxRetriesPerInstance = 0 };
+        if (Components == BenchComponents.Real)
+        {
+            var env = new RealBenchEnvironment();
+            _adapter = env.AddInstance("primary", answer, pricing);
+            env.AddThread("primary");
+            _engine = env.CreateEngine();
 
-        // Primary always fails transiently (no retry): every call records a fallback attempt and success.
-        var fallbackEnv = new BenchEnvironment();
-        fallbackEnv.AddInstance("down", ScriptedResponse.Failure(Art.ProviderErrorKind.Transient), pricing);
-        fallbackEnv.AddInstance("up", answer, pricing);
-        fallbackEnv.AddThread("down", "up");
-        _fallbackEngine = fallbackEnv.CreateEngine(new ReasoningEngineOptions { MaxRetriesPerInstance = 0 });
+            var fallbackEnv = new RealBenchEnvironment();
+            fallbackEnv.AddInstance("down", ScriptedResponse.Failure(Art.ProviderErrorKind.Transient), pricing);
+            fallbackEnv.AddInstance("up", answer, pricing);
+            fallbackEnv.AddThread("down", "up");
+            _fallbackEngine = fallbackEnv.CreateEngine(noRetry);
+        }
+        else
+        {
+            var env = new BenchEnvironment();
+            _adapter = env.AddInstance("primary", answer, pricing);
+            env.AddThread("primary");
+            _engine = env.CreateEngine();
+
+            // Primary always fails transiently (no retry): every call records a fallback attempt and success.
+            var fallbackEnv = new BenchEnvironment();
+            fallbackEnv.AddInstance("down", ScriptedResponse.Failure(Art.ProviderErrorKind.Transient), pricing);
+            fallbackEnv.AddInstance("up", answer, pricing);
+            fallbackEnv.AddThread("down", "up");
+            _fallbackEngine = fallbackEnv.CreateEngine(noRetry);
+        }
     }
 
     [Benchmark(Baseline = true, Description = "adapter alone")]
@@ -83,4 +106,14 @@ public class EngineOverheadBenchmarks
         var response = await _fallbackEngine.CallAsync(Prompt, Options).ConfigureAwait(false);
         return response.Content.Length;
     }
+}
+
+/// <summary>Which implementations of the engine's dependencies a benchmark uses.</summary>
+public enum BenchComponents
+{
+    /// <summary>The simple in-bench implementations in <c>Support/</c>: isolates the engine's own cost.</summary>
+    Fakes,
+
+    /// <summary>The real router, registry, cost tracker, instance manager, state and observation manager.</summary>
+    Real,
 }

@@ -15,9 +15,27 @@ public sealed class ScriptedProviderFactory : IProviderFactory
     private readonly TimeProvider _time;
 
     /// <param name="timeProvider">Clock for scripted delays of every adapter (a FakeTimeProvider in tests); the system clock when null.</param>
-    public ScriptedProviderFactory(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
+    public ScriptedProviderFactory(TimeProvider? timeProvider = null)
+        : this(timeProvider, [ScriptedProviderAdapter.DefaultProviderName])
+    {
+    }
 
-    public IReadOnlyList<string> ProviderNames { get; } = [ScriptedProviderAdapter.DefaultProviderName];
+    /// <summary>
+    /// Serves several provider type names at once, so a test can configure instances of "different providers" (each
+    /// with its own registry models and prices) that are all scripted. An adapter created through <see cref="Create"/>
+    /// carries its instance's provider name.
+    /// </summary>
+    /// <param name="timeProvider">Clock for scripted delays; the system clock when null.</param>
+    /// <param name="providerNames">Provider type names to register under (at least one).</param>
+    public ScriptedProviderFactory(TimeProvider? timeProvider, IReadOnlyList<string> providerNames)
+    {
+        ArgumentNullException.ThrowIfNull(providerNames);
+        ArgumentOutOfRangeException.ThrowIfZero(providerNames.Count);
+        _time = timeProvider ?? TimeProvider.System;
+        ProviderNames = [.. providerNames];
+    }
+
+    public IReadOnlyList<string> ProviderNames { get; }
 
     /// <summary>The adapter of an instance, created when first asked for.</summary>
     public ScriptedProviderAdapter For(string instanceId)
@@ -38,7 +56,8 @@ public sealed class ScriptedProviderFactory : IProviderFactory
     public IProviderAdapter Create(ProviderAdapterContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var adapter = For(context.Config.Id);
+        var provider = string.IsNullOrEmpty(context.Config.Provider) ? ScriptedProviderAdapter.DefaultProviderName : context.Config.Provider;
+        var adapter = _adapters.GetOrAdd(context.Config.Id, id => new ScriptedProviderAdapter(id, _time, providerName: provider));
         if (adapter.Models.Count == 0 && context.Config.Model is { Length: > 0 } model)
         {
             adapter.Models = [new ProviderModelInfo { Name = model }];

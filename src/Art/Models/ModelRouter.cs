@@ -55,9 +55,19 @@ public sealed partial class ModelRouter : IModelRouter
     private readonly InstanceHealthTracker _health;
     private readonly ModelRouterOptions _options;
     private readonly ILogger _logger;
+    private readonly ModelCapabilityDiscovery _discovery;
     private volatile bool _registryReady;
 
-    public ModelRouter(IProviderInstanceManager instances, IModelRegistry registry, InstanceHealthTracker? health = null, ModelRouterOptions? options = null, ILogger<ModelRouter>? logger = null)
+    /// <param name="instances">The configured instances (candidates, in configuration order).</param>
+    /// <param name="registry">Capabilities, windows and prices.</param>
+    /// <param name="health">The circuit breaker; a new one on the system clock when null.</param>
+    /// <param name="options">Fallback bound.</param>
+    /// <param name="logger">Logs decisions and circuit changes.</param>
+    /// <param name="discovery">
+    /// Asks discoverable instances (Ollama) what their models can do before routing a thread with
+    /// <c>AutoDetectCapabilities</c>; a default one (10 min TTL, system clock) when null.
+    /// </param>
+    public ModelRouter(IProviderInstanceManager instances, IModelRegistry registry, InstanceHealthTracker? health = null, ModelRouterOptions? options = null, ILogger<ModelRouter>? logger = null, ModelCapabilityDiscovery? discovery = null)
     {
         ArgumentNullException.ThrowIfNull(instances);
         ArgumentNullException.ThrowIfNull(registry);
@@ -66,10 +76,14 @@ public sealed partial class ModelRouter : IModelRouter
         _health = health ?? new InstanceHealthTracker();
         _options = options ?? new ModelRouterOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _discovery = discovery ?? new ModelCapabilityDiscovery(instances, registry);
     }
 
     /// <summary>The circuit breaker the router consults.</summary>
     public InstanceHealthTracker Health => _health;
+
+    /// <summary>The capability auto-detection run before routing threads that ask for it.</summary>
+    public ModelCapabilityDiscovery Discovery => _discovery;
 
     public async ValueTask<RouteDecision> SelectAsync(RoutingRequest request, CancellationToken cancellationToken = default)
     {
@@ -81,6 +95,12 @@ public sealed partial class ModelRouter : IModelRouter
             // Idempotent: a host that forgot to initialise the registry still routes with the seed and persisted entries.
             await _registry.InitializeAsync(cancellationToken).ConfigureAwait(false);
             _registryReady = true;
+        }
+
+        if (request.Reasoning.AutoDetectCapabilities)
+        {
+            // Register what discoverable instances say about their models first, so the filters below see it.
+            await _discovery.DiscoverForAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         return Select(request);
@@ -320,6 +340,13 @@ public sealed partial class ModelRouter : IModelRouter
 
     private void ScanRegistryModels(Context ctx, ProviderInstanceConfig config, int order, bool explainAll, CandidateSink sink)
     {
+        // The circuit is per instance: checked once here, not once per model (a registry may hold thousands).
+        var available = _health.IsAvailable(config.Id);
+        if (!available && !explainAll)
+        {
+            return;
+        }
+
         var models = _registry.GetModelsForProvider(config.Provider);
         for (var i = 0; i < models.Count; i++)
         {
@@ -329,7 +356,7 @@ public sealed partial class ModelRouter : IModelRouter
                 continue;
             }
 
-            var verdict = Check(ctx, config, model.ModelId, explainAll, model);
+            var verdict = Check(ctx, config, model.ModelId, explainAll, model, availabilityChecked: available);
             if (verdict.Ok)
             {
                 sink(new Ranked(config, model.ModelId, model, verdict.Pricing, verdict.Cost, verdict.UnknownCapabilities is null, order, IsConfigured: false));
@@ -366,15 +393,36 @@ public sealed partial class ModelRouter : IModelRouter
 
         if ((preferences?.AllowCrossProviderFallback ?? true) && result.Count < max)
         {
-            var fitting = new List<Ranked>();
+            // Only the best few candidates can become fallbacks: keep those (enough to skip the ones already taken)
+            // in a small sorted buffer instead of collecting and sorting every fitting model of a large registry.
+            // The ranking is a total order, so this is the prefix a full sort would give.
+            var keep = max - result.Count + taken.Count;
+            var best = new List<Ranked>(keep + 1);
+            var preferCheaper = ctx.PreferCheaper;
             foreach (var (config, order) in ctx.Ordered)
             {
-                ScanInstance(ctx, config, order, explainAll: false, (in Ranked candidate) => fitting.Add(candidate));
+                ScanInstance(ctx, config, order, explainAll: false, (in Ranked candidate) =>
+                {
+                    if (best.Count == keep && candidate.CompareTo(best[^1], preferCheaper) >= 0)
+                    {
+                        return;
+                    }
+
+                    var at = best.Count;
+                    while (at > 0 && candidate.CompareTo(best[at - 1], preferCheaper) < 0)
+                    {
+                        at--;
+                    }
+
+                    best.Insert(at, candidate);
+                    if (best.Count > keep)
+                    {
+                        best.RemoveAt(best.Count - 1);
+                    }
+                });
             }
 
-            var preferCheaper = ctx.PreferCheaper;
-            fitting.Sort((a, b) => a.CompareTo(b, preferCheaper));
-            foreach (var candidate in fitting)
+            foreach (var candidate in best)
             {
                 if (result.Count >= max)
                 {
@@ -408,9 +456,9 @@ public sealed partial class ModelRouter : IModelRouter
     }
 
     /// <summary>Applies circuit, capability and context filters to one (instance, model) pair.</summary>
-    private Verdict Check(Context ctx, ProviderInstanceConfig config, string modelId, bool explain, ModelInfo? model = null)
+    private Verdict Check(Context ctx, ProviderInstanceConfig config, string modelId, bool explain, ModelInfo? model = null, bool availabilityChecked = false)
     {
-        if (!_health.IsAvailable(config.Id))
+        if (!availabilityChecked && !_health.IsAvailable(config.Id))
         {
             return Verdict.Reject(explain ? CircuitReason(config.Id) : null);
         }
@@ -465,7 +513,11 @@ public sealed partial class ModelRouter : IModelRouter
             return Verdict.Reject(explain ? string.Create(CultureInfo.InvariantCulture, $"context window {w} too small for ~{ctx.NeededTokens} tokens (prompt + max output)") : null);
         }
 
-        var pricing = _registry.ResolvePricing(config, modelId);
+        // The registry entry at hand already answers when the instance overrides nothing and the price is known (what
+        // ResolvePricing would return); this saves a keyed lookup per candidate on the hot path.
+        var pricing = model?.Pricing is { IsKnown: true } known && (config.Pricing is null || !config.Pricing.ContainsKey(modelId))
+            ? known
+            : _registry.ResolvePricing(config, modelId);
         decimal? cost = null;
         if (pricing is { IsKnown: true })
         {
@@ -658,13 +710,18 @@ public sealed partial class ModelRouter : IModelRouter
             }
         }
 
+        /// <summary>
+        /// The ranking key of a price: this call's estimated cost in micro-USD (prompt × input price + max output ×
+        /// output price), or input + output price per million when nothing is estimated. Only ever compared with other
+        /// candidates of the same call, so the division to USD is left out (it is the costliest step per candidate).
+        /// </summary>
         public decimal EstimateCost(decimal inputPerMillion, decimal outputPerMillion)
         {
             var prompt = Math.Max(0, Request.EstimatedPromptTokens);
             var output = Math.Max(0, Request.MaxOutputTokens ?? 0);
             return prompt == 0 && output == 0
                 ? inputPerMillion + outputPerMillion
-                : ((prompt * inputPerMillion) + (output * outputPerMillion)) / 1_000_000m;
+                : (prompt * inputPerMillion) + (output * outputPerMillion);
         }
     }
 

@@ -32,7 +32,7 @@ namespace Art.Reasoning;
 /// <item><see cref="ProviderErrorKind.ContextLengthExceeded"/>: fall back only to targets whose context window is
 /// larger than the failed one's (its registry window, else the prompt estimate + max output); when a remaining
 /// fallback's window is unknown the router is asked again with <see cref="RoutingRequest.MinContextWindow"/>. Not
-/// reported to the router (the instance is healthy).</item>
+/// counted against the instance (it is healthy).</item>
 /// <item><see cref="ProviderErrorKind.ContentFilter"/>, <see cref="ProviderErrorKind.BadRequest"/>: no fallback; the
 /// provider's exception is rethrown unchanged.</item>
 /// <item>Cancellation (caller token, <see cref="AbortAsync"/>, <see cref="ProviderErrorKind.Cancelled"/>): stop at
@@ -43,6 +43,10 @@ namespace Art.Reasoning;
 /// <item>Before a target is called, a <see cref="BudgetExceededException"/> for the primary is thrown at once (nothing
 /// was sent); for a fallback the target is skipped. A lease that cannot be had (<see cref="LocalInstanceBusyException"/>,
 /// <see cref="ApiQueueTimeoutException"/>) skips the target. Skipped targets are not attempts.</item>
+/// <item>Half-open probes: the router hands a recovering instance's single probe to a decision's primary. When that
+/// target ends without a counted outcome (request-side error, budget or lease skip, cancellation, early disposal) the
+/// engine reports it with that kind (or <see cref="ProviderErrorKind.Cancelled"/>), which the breaker does not count
+/// but which gives the probe back, so the instance is not left unavailable until the probe timeout.</item>
 /// <item>When every target failed the <em>last provider error</em> is rethrown unchanged (so callers can still react
 /// to its kind, e.g. a 429), after MODEL_FALLBACK_FAILED listing every attempt.</item>
 /// </list>
@@ -375,6 +379,11 @@ public sealed partial class ReasoningEngine : IReasoningEngine
         _telemetry.RecordRouteDecision(ArtTelemetry.RouteStepOf(decision.Why), decision.Primary.InstanceId, decision.Primary.ModelId, options.ThreadId); // telemetry
 
         var plan = new TargetPlan(decision, options.AllowFallback, _options.MaxFallbacks);
+
+        // The router hands a half-open circuit's single probe to a decision's primary. Every instance here gets an
+        // outcome or its probe back (a neutral report) before the call ends, else it would stay unavailable until
+        // the probe timeout after a request error, a budget skip, an abort or an early disposal.
+        var probes = new List<string>(1) { decision.Primary.InstanceId };
         var history = new List<AttemptSummary>();
         var partial = new StringBuilder();
         var committed = false;
@@ -413,6 +422,7 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                     LogTargetSkipped(_logger, target.InstanceId, target.ModelId, startFailure.GetType().Name);
                     lastSkipError = startFailure;
                     history.Add(new AttemptSummary(attemptCount, target.InstanceId, target.ModelId, "skipped", null, startFailure.Message));
+                    GiveBackProbe(probes, target.InstanceId, ProviderErrorKind.Cancelled);
                     var skipNext = plan.NextFallback();
                     if (skipNext is null)
                     {
@@ -518,6 +528,7 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                     chatScope?.Dispose(); // telemetry
                     chatScope = null;
                     _router.ReportOutcome(target.InstanceId, AttemptOutcome.Success);
+                    probes.Remove(target.InstanceId);
                     if (attemptCount > 1)
                     {
                         history.Add(new AttemptSummary(attemptCount, target.InstanceId, target.ModelId, "success", null, null));
@@ -559,7 +570,7 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                 chatScope?.Fail(error); // telemetry
                 chatScope?.Dispose();
                 chatScope = null;
-                ReportFailure(target.InstanceId, kind);
+                ReportFailure(target.InstanceId, kind, probes);
                 history.Add(new AttemptSummary(attemptCount, target.InstanceId, target.ModelId, "failed", kind, error.Message));
 
                 if (committed)
@@ -603,6 +614,10 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                             // Some fallbacks have no known window: let the router pick ones that surely fit.
                             var again = await ReRouteAsync(routingRequest with { MinContextWindow = minWindow }, token).ConfigureAwait(false);
                             plan.Replace(again, minWindow);
+                            if (again is not null)
+                            {
+                                probes.Add(again.Primary.InstanceId);
+                            }
                         }
 
                         next = plan.NextFallback();
@@ -662,6 +677,12 @@ public sealed partial class ReasoningEngine : IReasoningEngine
                 var cost = await attempt.FinishAsync(success: false).ConfigureAwait(false);
                 state?.AddCost(cost);
             }
+
+            // ... and no probe left taken (cancelled, refused by the budget before sending, disposed early).
+            for (var i = probes.Count - 1; i >= 0; i--)
+            {
+                GiveBackProbe(probes, probes[i], ProviderErrorKind.Cancelled);
+            }
         }
     }
 
@@ -703,16 +724,35 @@ public sealed partial class ReasoningEngine : IReasoningEngine
         return TimeSpan.FromMilliseconds(capped * (1 - (sample * 0.5)));
     }
 
-    private void ReportFailure(string instanceId, ProviderErrorKind? kind)
+    private void ReportFailure(string instanceId, ProviderErrorKind? kind, List<string> probes)
     {
         switch (kind)
         {
             case ProviderErrorKind.Transient or ProviderErrorKind.RateLimited:
                 _router.ReportOutcome(instanceId, AttemptOutcome.TransientFailure, kind);
+                probes.Remove(instanceId);
                 break;
             case ProviderErrorKind.Auth or ProviderErrorKind.QuotaExceeded or ProviderErrorKind.ModelNotFound:
                 _router.ReportOutcome(instanceId, AttemptOutcome.HardFailure, kind);
+                probes.Remove(instanceId);
                 break;
+            default:
+                // The request's own fault (content filter, bad request, context length) or an adapter bug: says
+                // nothing about the instance, so it is reported only to give back a probe this call holds.
+                GiveBackProbe(probes, instanceId, kind ?? ProviderErrorKind.Cancelled);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Gives back a half-open probe this call holds for <paramref name="instanceId"/> with a report the breaker does
+    /// not count (a request-side or cancelled kind releases the probe and changes nothing else).
+    /// </summary>
+    private void GiveBackProbe(List<string> probes, string instanceId, ProviderErrorKind neutralKind)
+    {
+        if (probes.Remove(instanceId))
+        {
+            _router.ReportOutcome(instanceId, AttemptOutcome.TransientFailure, neutralKind);
         }
     }
 

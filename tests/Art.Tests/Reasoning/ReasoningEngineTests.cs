@@ -140,7 +140,8 @@ public sealed class ReasoningEngineTests
         Assert.Equal("d", response.InstanceId);
         Assert.Empty(b.Requests);
         Assert.Empty(c.Requests);
-        Assert.DoesNotContain(h.Router.Outcomes, o => o.InstanceId == "a");
+        // Only the neutral report that gives back a half-open probe: a kind the circuit breaker does not count.
+        Assert.Equal([("a", AttemptOutcome.TransientFailure, ProviderErrorKind.ContextLengthExceeded)], h.Router.Outcomes.Where(o => o.InstanceId == "a"));
         Assert.Single(h.Router.Requests);
     }
 
@@ -329,7 +330,9 @@ public sealed class ReasoningEngineTests
         Assert.Single(h.Costs.Released);
         Assert.Empty(h.Costs.Settled);
         Assert.Equal(0, h.Instances.Held);
-        Assert.Empty(h.Router.Outcomes);
+
+        // Only the neutral report that gives back a half-open probe (Cancelled is not counted by the breaker).
+        Assert.Equal([("a", AttemptOutcome.TransientFailure, (ProviderErrorKind?)ProviderErrorKind.Cancelled)], h.Router.Outcomes);
     }
 
     [Fact]

@@ -1,0 +1,258 @@
+using System.Collections.Concurrent;
+using Art.Context;
+using Art.Reasoning;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Art.Models;
+
+/// <summary>Settings of <see cref="ModelCapabilityDiscovery"/>.</summary>
+public sealed record ModelDiscoveryOptions
+{
+    /// <summary>How long a discovered entry is trusted before the provider is asked again (default 10 min).</summary>
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a failed discovery is not retried for the same instance and model (default 1 min).</summary>
+    public TimeSpan FailureTtl { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest one discovery may take; routing then goes on with what the registry knows (default 10 s).</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Capability auto-detection before routing: when a thread asks for auto-detected capabilities
+/// (<see cref="ThreadReasoningConfig.AutoDetectCapabilities"/>), every configured instance whose adapter implements
+/// <see cref="IModelDiscovery"/> (Ollama's <c>/api/show</c>) is asked about the model a call could go to there, and the
+/// answer is registered as a <see cref="ModelInfoSource.Discovered"/> entry, so the router filters on what the model
+/// really supports instead of "unknown". Provider-neutral: the core knows only the interface.
+/// </summary>
+/// <remarks>
+/// <para><b>Which models.</b> Per discoverable instance: the model the call or thread names for it (call instance and
+/// model, thread instance and model, preferred-model targets, default and fallback instances), and the instance's
+/// configured model. Models the application registered itself (<see cref="ModelInfoSource.User"/>) are never
+/// overwritten.</para>
+/// <para><b>Cache.</b> Per instance and model: a success is trusted for <see cref="ModelDiscoveryOptions.Ttl"/> (also
+/// across restarts, through the persisted entry's <see cref="ModelInfo.UpdatedAt"/>), a failure is not retried for
+/// <see cref="ModelDiscoveryOptions.FailureTtl"/>. Concurrent calls share one request per instance and model.</para>
+/// <para><b>Failures</b> (server down, model not pulled, timeout) are logged and never fail the call: routing goes on with
+/// what the registry knows. Only the caller's cancellation propagates.</para>
+/// </remarks>
+public sealed partial class ModelCapabilityDiscovery
+{
+    private readonly IProviderInstanceManager _instances;
+    private readonly IModelRegistry _registry;
+    private readonly ModelDiscoveryOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<(string InstanceId, string ModelId), Entry> _cache = new();
+
+    public ModelCapabilityDiscovery(IProviderInstanceManager instances, IModelRegistry registry, ModelDiscoveryOptions? options = null, TimeProvider? timeProvider = null, ILogger<ModelCapabilityDiscovery>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(instances);
+        ArgumentNullException.ThrowIfNull(registry);
+        _instances = instances;
+        _registry = registry;
+        _options = options ?? new ModelDiscoveryOptions();
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Provider requests made so far (successful or not); for diagnostics and tests.</summary>
+    public int DiscoveryRequests => Volatile.Read(ref _requests);
+
+    private int _requests;
+
+    /// <summary>
+    /// Makes sure the registry knows what the candidate models of <paramref name="request"/> can do, when its thread
+    /// asks for auto-detection. Does nothing otherwise, or when no instance supports discovery.
+    /// </summary>
+    public async ValueTask DiscoverForAsync(RoutingRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!request.Reasoning.AutoDetectCapabilities)
+        {
+            return;
+        }
+
+        List<Task>? pending = null;
+        foreach (var (instanceId, modelId) in Candidates(request))
+        {
+            if (Ensure(instanceId, modelId) is { } task)
+            {
+                (pending ??= []).Add(task);
+            }
+        }
+
+        if (pending is not null)
+        {
+            await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Discovers one model of one instance now unless it is cached or registered by the application; the registered entry or null.</summary>
+    public async Task<ModelInfo?> DiscoverAsync(string instanceId, string modelId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
+        if (Ensure(instanceId, modelId) is { } task)
+        {
+            await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return _instances.TryGetAdapter(instanceId, out var adapter) ? _registry.GetModelInfo(adapter.ProviderName, modelId) : null;
+    }
+
+    /// <summary>Forgets cached results (e.g. after a pull or delete), so the next call asks the provider again.</summary>
+    public void Invalidate(string? instanceId = null, string? modelId = null)
+    {
+        foreach (var key in _cache.Keys)
+        {
+            if ((instanceId is null || key.InstanceId == instanceId) && (modelId is null || key.ModelId == modelId))
+            {
+                _cache.TryRemove(key, out _);
+            }
+        }
+    }
+
+    /// <summary>The (instance, model) pairs a call could be routed to, for instances that support discovery.</summary>
+    private HashSet<(string, string)> Candidates(RoutingRequest request)
+    {
+        var result = new HashSet<(string, string)>();
+        var reasoning = request.Reasoning;
+        var threadInstance = reasoning.InstanceId ?? (reasoning.Provider is { } legacy ? _instances.FindFirstInstanceOfProvider(legacy) : null);
+        Add(request.InstanceId, request.ModelId ?? (request.InstanceId == threadInstance ? reasoning.Model : null));
+        Add(threadInstance, request.InstanceId is null ? request.ModelId ?? reasoning.Model : reasoning.Model);
+        if (reasoning.ModelPreferences is { } preferences)
+        {
+            if (preferences.PreferredModels is { } preferred)
+            {
+                foreach (var target in preferred.Values)
+                {
+                    var instance = target?.InstanceId ?? (target?.Provider is { } provider ? _instances.FindFirstInstanceOfProvider(provider) : null);
+                    Add(instance, target?.ModelId);
+                }
+            }
+
+            Add(preferences.DefaultInstanceId, null);
+            foreach (var fallback in preferences.FallbackInstances ?? [])
+            {
+                Add(fallback, null);
+            }
+        }
+
+        // Every discoverable instance's own model (the cheapest-fit step and cross-provider fallbacks consider them).
+        foreach (var config in _instances.Instances)
+        {
+            Add(config.Id, null);
+        }
+
+        return result;
+
+        void Add(string? instanceId, string? modelId)
+        {
+            if (instanceId is null || !_instances.TryGetAdapter(instanceId, out var adapter) || adapter is not IModelDiscovery)
+            {
+                return;
+            }
+
+            if (modelId is not null)
+            {
+                result.Add((instanceId, modelId));
+            }
+
+            if (_instances.GetConfig(instanceId).Model is { Length: > 0 } configured)
+            {
+                result.Add((instanceId, configured));
+            }
+        }
+    }
+
+    /// <summary>The discovery to wait for, or null when the cache or the registry already answers.</summary>
+    private Task? Ensure(string instanceId, string modelId)
+    {
+        if (!_instances.TryGetAdapter(instanceId, out var adapter) || adapter is not IModelDiscovery discovery)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        var key = (instanceId, modelId);
+        if (_cache.TryGetValue(key, out var cached) && (!cached.Task.IsCompleted || cached.ExpiresAt > now))
+        {
+            return cached.Task.IsCompleted ? null : cached.Task;
+        }
+
+        var known = _registry.GetModelInfo(adapter.ProviderName, modelId);
+        if (known is { Source: ModelInfoSource.User }
+            || (known is { Source: ModelInfoSource.Discovered, UpdatedAt: { } updated } && now - updated < _options.Ttl))
+        {
+            return null;
+        }
+
+        var entry = new Entry();
+        if (cached is null ? !_cache.TryAdd(key, entry) : !_cache.TryUpdate(key, entry, cached))
+        {
+            // Another caller started the same discovery a moment ago: wait for theirs.
+            return _cache.TryGetValue(key, out var theirs) && !theirs.Task.IsCompleted ? theirs.Task : null;
+        }
+
+        _ = RunAsync(entry, discovery, instanceId, modelId);
+        return entry.Task;
+    }
+
+    private async Task RunAsync(Entry entry, IModelDiscovery discovery, string instanceId, string modelId)
+    {
+        await Task.Yield();
+        Interlocked.Increment(ref _requests);
+        using var timeout = new CancellationTokenSource(_options.Timeout, _time);
+        try
+        {
+            var info = await discovery.DiscoverModelAsync(modelId, timeout.Token).ConfigureAwait(false);
+            var stamped = info with
+            {
+                Source = ModelInfoSource.Discovered,
+                UpdatedAt = info.UpdatedAt ?? _time.GetUtcNow(),
+            };
+            await _registry.RegisterModelAsync(stamped, CancellationToken.None).ConfigureAwait(false);
+            entry.ExpiresAt = _time.GetUtcNow() + _options.Ttl;
+            Log.Discovered(_logger, instanceId, modelId, stamped.Capabilities.Count, stamped.ContextWindow);
+        }
+#pragma warning disable CA1031 // Discovery is best effort: routing goes on with what the registry knows; the failure is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            entry.ExpiresAt = _time.GetUtcNow() + _options.FailureTtl;
+            Log.Failed(_logger, instanceId, modelId, ex);
+        }
+        finally
+        {
+            entry.Complete();
+        }
+    }
+
+    /// <summary>One discovery: pending from creation (so a concurrent caller waits for it), then cached until it expires.</summary>
+    private sealed class Entry
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _expiresTicks = DateTimeOffset.MaxValue.UtcTicks;
+
+        public Task Task => _done.Task;
+
+        public void Complete() => _done.TrySetResult();
+
+        public DateTimeOffset ExpiresAt
+        {
+            get => new(Volatile.Read(ref _expiresTicks), TimeSpan.Zero);
+            set => Volatile.Write(ref _expiresTicks, value.UtcTicks);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Discovered {InstanceId}/{ModelId}: {CapabilityCount} capabilities, context window {ContextWindow}")]
+        public static partial void Discovered(ILogger logger, string instanceId, string modelId, int capabilityCount, int? contextWindow);
+
+        [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Could not discover {InstanceId}/{ModelId}; routing uses what the registry knows")]
+        public static partial void Failed(ILogger logger, string instanceId, string modelId, Exception exception);
+    }
+}
