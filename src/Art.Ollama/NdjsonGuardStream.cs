@@ -32,12 +32,12 @@ internal sealed class NdjsonGuardStream : Stream
 
     public override bool CanWrite => false;
 
-    public override long Length => throw new NotSupportedException();
+    public override long Length => throw new NotSupportedException("This stream is read-only and forward-only.");
 
     public override long Position
     {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
+        get => throw new NotSupportedException("This stream is read-only and forward-only.");
+        set => throw new NotSupportedException("This stream is read-only and forward-only.");
     }
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
@@ -170,11 +170,11 @@ internal sealed class NdjsonGuardStream : Stream
     {
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("This stream is read-only and forward-only.");
 
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException("This stream is read-only and forward-only.");
 
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("This stream is read-only and forward-only.");
 
     protected override void Dispose(bool disposing)
     {
