@@ -50,7 +50,9 @@ public sealed class ScriptedProviderFactory : IProviderFactory
 
     public bool RequiresApiKey(string providerName) => false;
 
-    public string? DefaultBaseUrl(string providerName) => null;
+    /// <summary>A placeholder that never resolves (RFC 2606 <c>.invalid</c>): scripted instances make no network calls,
+    /// but the instance manager wants an absolute URL for every instance.</summary>
+    public string? DefaultBaseUrl(string providerName) => "https://scripted.invalid";
 
     /// <summary>Returns the instance's adapter; the config's model becomes the listed model when none is configured.</summary>
     public IProviderAdapter Create(ProviderAdapterContext context)
