@@ -5,8 +5,8 @@ namespace Art.Cli.Commands;
 
 /// <summary>
 /// <c>art instances</c>: every configured instance, local or remote, and whether it answers now (a model list
-/// request with a short timeout). Instances are probed one by one so a remote instance without a key does not hide
-/// the others.
+/// request with a short timeout). Instances are probed one by one so a broken entry does not hide the others; an
+/// instance without a key is reported unavailable with the manager's reason (how to give it one).
 /// </summary>
 internal static class InstancesCommand
 {
@@ -73,6 +73,11 @@ internal static class InstancesCommand
 
             var resolved = manager.GetConfig(config.Id);
             var isLocal = manager.IsLocal(config.Id);
+            if (!manager.IsAvailable(config.Id, out var reason))
+            {
+                return Report(resolved, isLocal, InstanceStatus.NoKey, null, reason);
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Cancellation);
             timeout.CancelAfter(ProbeTimeout);
             try

@@ -74,7 +74,7 @@ public sealed class ArtInstance : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(props);
         if (props.Options?.InstanceId is { } requested && !ProviderInstanceManager.TryGetAdapter(requested, out _))
         {
-            throw new UnknownInstanceException(requested, ProviderInstanceManager.Instances.Select(i => i.Id));
+            throw UnusableInstance(requested);
         }
 
         var config = await GetOrCreateThreadAsync(props.ThreadId, cancellationToken).ConfigureAwait(false);
@@ -129,8 +129,8 @@ public sealed class ArtInstance : IAsyncDisposable
         if (options.InstanceId is { } requested && !ProviderInstanceManager.TryGetAdapter(requested, out _))
         {
             // The router would treat an unknown instance as a rejected candidate and answer from another one; a typo
-            // in an explicit choice should fail instead.
-            throw new UnknownInstanceException(requested, ProviderInstanceManager.Instances.Select(i => i.Id));
+            // in an explicit choice, or an instance without its API key, should fail instead.
+            throw UnusableInstance(requested);
         }
 
         var config = await GetOrCreateThreadAsync(threadId, cancellationToken).ConfigureAwait(false);
@@ -194,6 +194,19 @@ public sealed class ArtInstance : IAsyncDisposable
                 [new ConversationMessage { MessageId = Guid.NewGuid().ToString("N"), ThreadId = threadId, Role = MessageRole.Assistant, Content = answer.ToString(), Timestamp = _parts.TimeProvider.GetUtcNow() }],
                 CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Why an explicitly chosen instance cannot serve: not configured, or configured but unavailable (its reason).</summary>
+    private ArtException UnusableInstance(string instanceId)
+    {
+        var manager = ProviderInstanceManager;
+        if (!manager.Instances.Any(i => string.Equals(i.Id, instanceId, StringComparison.Ordinal)))
+        {
+            return new UnknownInstanceException(instanceId, manager.Instances.Select(i => i.Id));
+        }
+
+        manager.IsAvailable(instanceId, out var reason);
+        return new ArtConfigurationException($"Provider instance '{instanceId}' is unavailable: {reason ?? "it has no adapter"}", instanceId);
     }
 
     /// <summary>

@@ -43,7 +43,8 @@ public sealed record ModelRouterOptions
 /// output price; input + output price per million when no estimate is given); unknown prices rank after known ones.
 /// Local instances cost zero. With <see cref="ModelPreferences.PreferCheaperModels"/> false, configuration order decides
 /// instead of price.</para>
-/// <para><b>Circuits.</b> Instances whose circuit is open (or half-open with a probe in flight) are skipped with that reason.
+/// <para><b>Circuits.</b> Instances whose circuit is open (or half-open with a probe in flight), and instances the manager
+/// reports unavailable (no API key), are skipped with that reason.
 /// The primary target takes the half-open probe; fallbacks are only checked for availability.</para>
 /// <para><b>Model resolution</b> for an instance: the step's explicit model &gt; the thread's <c>Model</c> (for the thread's own
 /// instance) &gt; the instance's <c>Model</c> &gt; the registry's cheapest fitting model of the provider.</para>
@@ -276,7 +277,7 @@ public sealed partial class ModelRouter : IModelRouter
             return false;
         }
 
-        if (!_health.IsAvailable(instanceId))
+        if (!Usable(instanceId))
         {
             ctx.Reject(instanceId, modelId ?? entry.Config.Model, CircuitReason(instanceId));
             return false;
@@ -341,7 +342,7 @@ public sealed partial class ModelRouter : IModelRouter
     private void ScanRegistryModels(Context ctx, ProviderInstanceConfig config, int order, bool explainAll, CandidateSink sink)
     {
         // The circuit is per instance: checked once here, not once per model (a registry may hold thousands).
-        var available = _health.IsAvailable(config.Id);
+        var available = Usable(config.Id);
         if (!available && !explainAll)
         {
             return;
@@ -458,7 +459,7 @@ public sealed partial class ModelRouter : IModelRouter
     /// <summary>Applies circuit, capability and context filters to one (instance, model) pair.</summary>
     private Verdict Check(Context ctx, ProviderInstanceConfig config, string modelId, bool explain, ModelInfo? model = null, bool availabilityChecked = false)
     {
-        if (!availabilityChecked && !_health.IsAvailable(config.Id))
+        if (!availabilityChecked && !Usable(config.Id))
         {
             return Verdict.Reject(explain ? CircuitReason(config.Id) : null);
         }
@@ -527,8 +528,12 @@ public sealed partial class ModelRouter : IModelRouter
         return new Verdict(true, null, model, pricing, cost, !anyUnknown ? null : (unknown is null ? "?" : List(unknown)));
     }
 
+    /// <summary>An instance without an adapter (no API key) is skipped like one whose circuit is open.</summary>
+    private bool Usable(string instanceId) => _instances.IsAvailable(instanceId, out _) && _health.IsAvailable(instanceId);
+
     private string CircuitReason(string instanceId) =>
-        _health.OpenUntil(instanceId) is { } until
+        !_instances.IsAvailable(instanceId, out var unavailable) ? unavailable ?? "instance unavailable"
+        : _health.OpenUntil(instanceId) is { } until
             ? string.Create(CultureInfo.InvariantCulture, $"circuit open after repeated failures (cooldown until {until:O})")
             : "circuit half-open and its probe call is already in flight";
 

@@ -18,10 +18,27 @@ public interface IProviderInstanceManager : IAsyncDisposable
     /// <summary>The config of an instance (API key redacted); throws <see cref="UnknownInstanceException"/>.</summary>
     ProviderInstanceConfig GetConfig(string instanceId);
 
-    /// <summary>The adapter of an instance; throws <see cref="UnknownInstanceException"/>.</summary>
+    /// <summary>
+    /// The adapter of an instance; throws <see cref="UnknownInstanceException"/>, or <see cref="ArtConfigurationException"/>
+    /// (with the reason) for an instance that is configured but unavailable (see <see cref="IsAvailable"/>).
+    /// </summary>
     IProviderAdapter GetAdapter(string instanceId);
 
+    /// <summary>False for an unknown instance and for an unavailable one (see <see cref="IsAvailable"/>).</summary>
     bool TryGetAdapter(string instanceId, out IProviderAdapter adapter);
+
+    /// <summary>
+    /// Whether a configured instance can serve calls. A remote instance without an API key stays listed in
+    /// <see cref="Instances"/> but has no adapter: one missing key must not stop the other instances (a local Ollama
+    /// still chats). <paramref name="reason"/> says why and how to fix it (never any key text). Throws
+    /// <see cref="UnknownInstanceException"/> for an id that is not configured. The default (for managers that create
+    /// every adapter) is always available.
+    /// </summary>
+    bool IsAvailable(string instanceId, out string? reason)
+    {
+        reason = null;
+        return true;
+    }
 
     /// <summary>Whether the instance runs on a local host (shares the host's FIFO gate).</summary>
     bool IsLocal(string instanceId);

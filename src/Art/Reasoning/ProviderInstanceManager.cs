@@ -37,6 +37,9 @@ public sealed record ProviderInstanceManagerOptions
 /// is the smallest <c>MaxConcurrency</c> among them (default 1). A remote instance with <c>MaxConcurrency</c> gets
 /// its own FIFO gate; without it, calls are not limited. This fixes upstream's ProviderManagerImpl, which allowed one
 /// local instance at all, failed at once instead of queueing, and shared adapters between keys.
+/// <para><b>Missing keys</b> are not fatal: an instance whose provider needs a key and finds none in any source is kept
+/// as <em>unavailable</em> (listed, no adapter, <see cref="IsAvailable"/> says why), so one unset key does not stop the
+/// other instances. Structural mistakes (ids, providers, URLs, limits) still fail <see cref="InitializeAsync"/>.</para>
 /// </summary>
 public sealed class ProviderInstanceManager : IProviderInstanceManager
 {
@@ -71,7 +74,8 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
 
     /// <summary>
     /// Validates every configuration first and reports all problems in one <see cref="ArtConfigurationException"/>,
-    /// then resolves keys, and creates the adapters. Call once before anything else.
+    /// then resolves keys (an instance without one becomes unavailable), and creates the adapters. Call once before
+    /// anything else.
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
@@ -100,20 +104,27 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
     public ProviderInstanceConfig GetConfig(string instanceId) => Get(instanceId).Config.Redacted();
 
     /// <inheritdoc />
-    public IProviderAdapter GetAdapter(string instanceId) => Get(instanceId).Adapter;
+    public IProviderAdapter GetAdapter(string instanceId) => GetUsable(instanceId).Adapter!;
 
     /// <inheritdoc />
     public bool TryGetAdapter(string instanceId, out IProviderAdapter adapter)
     {
         EnsureInitialized();
-        if (instanceId is not null && _instances.TryGetValue(instanceId, out var instance))
+        if (instanceId is not null && _instances.TryGetValue(instanceId, out var instance) && instance.Adapter is { } created)
         {
-            adapter = instance.Adapter;
+            adapter = created;
             return true;
         }
 
         adapter = null!;
         return false;
+    }
+
+    /// <inheritdoc />
+    public bool IsAvailable(string instanceId, out string? reason)
+    {
+        reason = Get(instanceId).UnavailableReason;
+        return reason is null;
     }
 
     /// <inheritdoc />
@@ -125,7 +136,7 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
     /// <inheritdoc />
     public async ValueTask<IInstanceLease> AcquireAsync(string instanceId, CancellationToken cancellationToken = default)
     {
-        var instance = Get(instanceId);
+        var instance = GetUsable(instanceId);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (instance.Gate is null)
         {
@@ -168,6 +179,11 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
 
         foreach (var instance in _instances.Values)
         {
+            if (instance.Adapter is null)
+            {
+                continue;
+            }
+
             try
             {
                 await instance.Adapter.DisposeAsync().ConfigureAwait(false);
@@ -206,6 +222,15 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
         return _instances.TryGetValue(instanceId, out var instance)
             ? instance
             : throw new UnknownInstanceException(instanceId, _redacted.Select(c => c.Id));
+    }
+
+    /// <summary>An instance that has an adapter; an unavailable one throws with its reason (which never holds a key).</summary>
+    private Instance GetUsable(string instanceId)
+    {
+        var instance = Get(instanceId);
+        return instance.UnavailableReason is { } reason
+            ? throw new ArtConfigurationException($"Provider instance '{instanceId}' is unavailable: {reason}", instanceId)
+            : instance;
     }
 
     private void EnsureInitialized()
@@ -302,10 +327,12 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
         return result;
     }
 
-    /// <summary>Phase 2: API keys, config → environment → unlocked secrets repository. Keys never appear in messages.</summary>
+    /// <summary>
+    /// Phase 2: API keys, config → environment → unlocked secrets repository. Keys never appear in messages. An instance
+    /// that needs a key and has none is marked unavailable with the three ways to give it one; it is not an error.
+    /// </summary>
     private async Task<List<Resolved>> ResolveKeysAsync(List<Resolved> resolved, CancellationToken cancellationToken)
     {
-        var problems = new List<(string Entry, string Message)>();
         var env = _options.EnvironmentReader ?? Environment.GetEnvironmentVariable;
         var result = new List<Resolved>(resolved.Count);
         foreach (var item in resolved)
@@ -327,10 +354,12 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
                 }
             }
 
+            var secretsLocked = false;
             if (key is null && _options.SecretsRepository is { } secrets)
             {
                 if (secrets.IsLocked)
                 {
+                    secretsLocked = true;
                     _logger.LogDebug("Secrets repository is locked; skipping it for instance {InstanceId}", config.Id);
                 }
                 else
@@ -346,6 +375,7 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
                     }
                     catch (SecretsLockedException)
                     {
+                        secretsLocked = true;
                         _logger.LogDebug("Secrets repository was locked while reading the key of instance {InstanceId}; skipping it", config.Id);
                     }
                 }
@@ -356,7 +386,10 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
                 var envHint = envVar is null
                     ? "set apiKeyEnvironmentVariable to a variable holding it"
                     : $"set the environment variable {envVar}";
-                problems.Add((config.Id, $"instance '{config.Id}' ({provider}) has no API key: set apiKey in its configuration, {envHint}, or store it in the secrets repository under '{config.Id}' and unlock the repository"));
+                var lockedNote = secretsLocked ? " (the secrets repository is locked now)" : string.Empty;
+                var reason = $"no API key for instance '{config.Id}' ({provider}): set apiKey in its configuration, {envHint}, or store it in the secrets repository under '{config.Id}' (art keys set {config.Id}) and unlock the repository{lockedNote}";
+                _logger.LogWarning("Provider instance {InstanceId} ({Provider}) has no API key; it is unavailable until one is given", config.Id, provider);
+                result.Add(item with { UnavailableReason = reason });
                 continue;
             }
 
@@ -368,11 +401,6 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
             result.Add(item with { Config = config with { ApiKey = key } });
         }
 
-        if (problems.Count > 0)
-        {
-            throw Aggregate("Provider instances are missing API keys", problems);
-        }
-
         return result;
     }
 
@@ -381,7 +409,7 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
     {
         // Local gates: one per normalised host, width = smallest MaxConcurrency configured among its instances.
         var localWidths = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var item in resolved.Where(r => r.Config.IsLocal == true))
+        foreach (var item in resolved.Where(r => r.Config.IsLocal == true && r.UnavailableReason is null))
         {
             var host = HostKey(item.BaseUri);
             var width = item.Config.MaxConcurrency ?? int.MaxValue;
@@ -399,6 +427,13 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
             foreach (var item in resolved)
             {
                 var config = item.Config;
+                if (item.UnavailableReason is { } reason)
+                {
+                    // Listed without adapter or gate; the gate width of its host is decided by the usable instances.
+                    created.Add(new Instance(config, null, null, null, config.IsLocal == true ? HostKey(item.BaseUri) : null, TimeSpan.Zero, reason));
+                    continue;
+                }
+
                 FairAsyncGate? gate = null;
                 string? gateKey = null;
                 string? hostDisplay = null;
@@ -438,14 +473,17 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
                         $"Could not create the adapter of instance '{config.Id}' ({config.Provider}): {Scrub(ex.Message, config.ApiKey)}", config.Id, ex);
                 }
 
-                created.Add(new Instance(config, adapter, gate, gateKey, hostDisplay, queueTimeout));
+                created.Add(new Instance(config, adapter, gate, gateKey, hostDisplay, queueTimeout, null));
             }
         }
         catch
         {
             foreach (var instance in created)
             {
-                DisposeQuietly(instance.Adapter);
+                if (instance.Adapter is not null)
+                {
+                    DisposeQuietly(instance.Adapter);
+                }
             }
 
             throw;
@@ -456,8 +494,8 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
             _instances.Add(instance.Config.Id, instance);
             _redacted.Add(instance.Config.Redacted());
             _logger.LogInformation(
-                "Provider instance {InstanceId} ({Provider}) at {BaseUrl}, local: {IsLocal}, gate: {Gate}",
-                instance.Config.Id, instance.Config.Provider, instance.Config.BaseUrl, instance.Config.IsLocal, instance.GateKey ?? "none");
+                "Provider instance {InstanceId} ({Provider}) at {BaseUrl}, local: {IsLocal}, gate: {Gate}, available: {Available}",
+                instance.Config.Id, instance.Config.Provider, instance.Config.BaseUrl, instance.Config.IsLocal, instance.GateKey ?? "none", instance.UnavailableReason is null);
         }
     }
 
@@ -489,9 +527,10 @@ public sealed class ProviderInstanceManager : IProviderInstanceManager
         return new ArtConfigurationException(text.ToString(), string.Join(", ", problems.Select(p => p.Entry).Distinct(StringComparer.Ordinal)));
     }
 
-    private sealed record Resolved(ProviderInstanceConfig Config, IProviderFactory Factory, Uri BaseUri);
+    private sealed record Resolved(ProviderInstanceConfig Config, IProviderFactory Factory, Uri BaseUri, string? UnavailableReason = null);
 
-    private sealed record Instance(ProviderInstanceConfig Config, IProviderAdapter Adapter, FairAsyncGate? Gate, string? GateKey, string? HostDisplay, TimeSpan QueueTimeout);
+    /// <summary>One configured instance; <see cref="Adapter"/> is null exactly when <see cref="UnavailableReason"/> is set.</summary>
+    private sealed record Instance(ProviderInstanceConfig Config, IProviderAdapter? Adapter, FairAsyncGate? Gate, string? GateKey, string? HostDisplay, TimeSpan QueueTimeout, string? UnavailableReason);
 
     /// <summary>Releases its slot exactly once, however many times it is disposed.</summary>
     private sealed class Lease(string instanceId, FairAsyncGate? gate, TimeSpan waited) : IInstanceLease

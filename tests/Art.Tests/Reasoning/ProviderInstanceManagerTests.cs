@@ -162,7 +162,7 @@ public sealed class ProviderInstanceManagerTests
     }
 
     [Fact]
-    public async Task InitializeAsync_LockedSecretsAndNoKey_SkipsSecretsAndReportsAllWaysWithoutKeyText()
+    public async Task InitializeAsync_LockedSecretsAndNoKey_InstanceUnavailableWithAllWaysWithoutKeyText()
     {
         var registry = Registry(out var remote, out _, requiresKey: true);
         var secrets = new FakeSecretsRepository { IsLocked = true };
@@ -176,18 +176,87 @@ public sealed class ProviderInstanceManagerTests
             new ProviderInstanceConfig { Id = "ok", Provider = "local-fake" },
         ], registry, new ProviderInstanceManagerOptions { EnvironmentReader = n => env.GetValueOrDefault(n), SecretsRepository = secrets });
 
+        await using (manager)
+        {
+            await manager.InitializeAsync(Ct);
+
+            Assert.Equal(["a", "b", "ok"], manager.Instances.Select(i => i.Id));
+            Assert.False(manager.IsAvailable("a", out var reasonA));
+            Assert.False(manager.IsAvailable("b", out var reasonB));
+            Assert.True(manager.IsAvailable("ok", out var reasonOk));
+            Assert.Null(reasonOk);
+            Assert.Contains("no API key for instance 'a' (fake)", reasonA, StringComparison.Ordinal);
+            Assert.Contains("apiKey", reasonA, StringComparison.Ordinal);
+            Assert.Contains("FAKE_API_KEY", reasonA, StringComparison.Ordinal);
+            Assert.Contains("art keys set a", reasonA, StringComparison.Ordinal);
+            Assert.Contains("secrets repository is locked", reasonA, StringComparison.Ordinal);
+            Assert.Contains("B_KEY", reasonB, StringComparison.Ordinal);
+            Assert.Contains("instance 'b'", reasonB, StringComparison.Ordinal);
+
+            var ex = Assert.Throws<ArtConfigurationException>(() => manager.GetAdapter("a"));
+            Assert.Equal("a", ex.Entry);
+            Assert.Contains("'a' is unavailable", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("FAKE_API_KEY", ex.Message, StringComparison.Ordinal);
+            foreach (var text in new[] { reasonA!, reasonB!, ex.Message })
+            {
+                Assert.DoesNotContain(SecretKey, text, StringComparison.Ordinal);
+                Assert.DoesNotContain("sk-", text, StringComparison.Ordinal);
+            }
+
+            Assert.Equal(0, secrets.Reads);
+            Assert.Empty(remote.Created);
+        }
+    }
+
+    [Fact]
+    public async Task InitializeAsync_KeylessRemoteAndLocal_LocalServesKeylessListedButUnusable()
+    {
+        var registry = Registry(out var remote, out var local, requiresKey: true);
+        await using var manager = await CreateAsync(registry, null,
+            new ProviderInstanceConfig { Id = "openai", Provider = "fake", Model = "gpt" },
+            Local("ollama", max: 1));
+
+        Assert.Equal(["openai", "ollama"], manager.Instances.Select(i => i.Id));
+        Assert.Equal("fake", manager.GetConfig("openai").Provider);
+        Assert.False(manager.IsLocal("openai"));
+        Assert.Empty(remote.Created);
+        Assert.False(manager.TryGetAdapter("openai", out _));
+        Assert.Equal("openai", Assert.Throws<ArtConfigurationException>(() => manager.GetAdapter("openai")).Entry);
+        var acquire = await Assert.ThrowsAsync<ArtConfigurationException>(async () => await manager.AcquireAsync("openai", Ct));
+        Assert.Contains("FAKE_API_KEY", acquire.Message, StringComparison.Ordinal);
+        Assert.Null(manager.GetGateKey("openai"));
+
+        Assert.True(manager.TryGetAdapter("ollama", out var adapter));
+        Assert.Same(local.Adapters[0], adapter);
+        Assert.Same(adapter, manager.GetAdapter("ollama"));
+        using (var lease = await manager.AcquireAsync("ollama", Ct))
+        {
+            Assert.Equal("ollama", lease.InstanceId);
+        }
+
+        Assert.Throws<UnknownInstanceException>(() => manager.IsAvailable("nope", out _));
+    }
+
+    [Fact]
+    public async Task InitializeAsync_StructuralErrorBesideKeylessInstance_StillFailsNamingOnlyTheStructuralEntry()
+    {
+        var registry = Registry(out var remote, out _, requiresKey: true);
+        var manager = new ProviderInstanceManager(
+        [
+            new ProviderInstanceConfig { Id = "keyless", Provider = "fake" },
+            new ProviderInstanceConfig { Id = "typo", Provider = "opnai" },
+            new ProviderInstanceConfig { Id = "typo", Provider = "fake", ApiKey = SecretKey },
+        ], registry, new ProviderInstanceManagerOptions { EnvironmentReader = _ => null });
+
         var ex = await Assert.ThrowsAsync<ArtConfigurationException>(() => manager.InitializeAsync(Ct));
 
-        Assert.Contains("instance 'a' (fake) has no API key", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("apiKey", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("FAKE_API_KEY", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("B_KEY", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("secrets repository", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("instance 'b'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("(2 problems)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown provider 'opnai'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'typo' is used by entries #2 and #3", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("keyless", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(SecretKey, ex.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("sk-", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(0, secrets.Reads);
         Assert.Empty(remote.Created);
+        Assert.Throws<InvalidOperationException>(() => manager.Instances);
     }
 
     [Fact]
@@ -208,9 +277,13 @@ public sealed class ProviderInstanceManagerTests
         secrets.Lock();
         var locked = new ProviderInstanceManager([new ProviderInstanceConfig { Id = "a", Provider = "fake" }], Registry(out _, out _, requiresKey: true),
             new ProviderInstanceManagerOptions { EnvironmentReader = _ => null, SecretsRepository = secrets });
-        var ex = await Assert.ThrowsAsync<ArtConfigurationException>(() => locked.InitializeAsync(Ct));
-        Assert.Contains("instance 'a' (fake) has no API key", ex.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(SecretKey, ex.Message, StringComparison.Ordinal);
+        await using (locked)
+        {
+            await locked.InitializeAsync(Ct);
+            Assert.False(locked.IsAvailable("a", out var reason));
+            Assert.Contains("no API key for instance 'a' (fake)", reason, StringComparison.Ordinal);
+            Assert.DoesNotContain(SecretKey, reason!, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
