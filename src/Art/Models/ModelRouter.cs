@@ -28,10 +28,17 @@ public sealed record ModelRouterOptions
 /// (<see cref="ModelCapability.Text"/> is looked up last: every call needs text, so a Text entry is the general preference);
 /// a <c>{Provider, ModelId}</c> target goes to the first configured instance of that provider;</item>
 /// <item><see cref="ModelPreferences.DefaultInstanceId"/>;</item>
-/// <item>the cheapest candidate that fits (every configured instance's model, plus the registry's models of its provider).</item>
+/// <item>the cheapest candidate that fits (every configured instance's model, plus the registry's models of its provider;
+/// for a local instance only the registry's <see cref="ModelInfoSource.Discovered"/> and <see cref="ModelInfoSource.User"/>
+/// models, since catalog entries need not be installed there).</item>
 /// </list>
 /// </summary>
 /// <remarks>
+/// <para><b>Unknown instances.</b> A call or thread <c>InstanceId</c> that names no configured instance throws
+/// <see cref="UnknownInstanceException"/> instead of routing elsewhere: it is an explicit choice (possibly a local-only
+/// privacy choice) that cannot be honoured, and for the thread a configuration error that should surface, not be hidden by
+/// a silent answer from another provider. Preferences (preferred models, default and fallback instances) that name an
+/// unknown instance are only rejected with a reason, since they are wishes, not pins.</para>
 /// <para><b>Tri-state capabilities.</b> A model the registry says definitely lacks a required capability is rejected at every
 /// step. Steps 1–3 and the explicit fallback instances are choices a user made, so an <em>unknown</em> capability passes there.
 /// In the automatic steps (cheapest fit, cross-provider fallbacks) unknown also passes, but every candidate whose required
@@ -159,8 +166,16 @@ public sealed partial class ModelRouter : IModelRouter
         var request = ctx.Request;
         var reasoning = request.Reasoning;
 
-        // (1) The call's instance/model, then the thread's.
+        // (1) The call's instance/model, then the thread's. An unknown explicit instance is an error (see the remarks).
         var threadInstance = ctx.ThreadInstanceId;
+        foreach (var pinned in (ReadOnlySpan<string?>)[request.InstanceId, reasoning.InstanceId])
+        {
+            if (pinned is not null && !ctx.Configs.ContainsKey(pinned))
+            {
+                throw new UnknownInstanceException(pinned, ctx.Ordered.Select(o => o.Config.Id));
+            }
+        }
+
         if (request.InstanceId is { } callInstance)
         {
             var model = request.ModelId ?? (string.Equals(callInstance, threadInstance, StringComparison.Ordinal) ? reasoning.Model : null);
@@ -347,12 +362,24 @@ public sealed partial class ModelRouter : IModelRouter
             return;
         }
 
+        // A local server only has the models pulled onto it. Catalog entries (Seed, Imported) name model families that
+        // may not be installed: routing there ends in ModelNotFound and opens the whole host's circuit. So a local
+        // instance offers only models seen on a server (Discovered) or registered by the application (User); its
+        // configured model is scanned by the caller and still uses catalog facts.
+        var installedOnly = _instances.IsLocal(config.Id);
+        var notInstalled = 0;
         var models = _registry.GetModelsForProvider(config.Provider);
         for (var i = 0; i < models.Count; i++)
         {
             var model = models[i];
             if (model.Deprecated || string.Equals(model.ModelId, config.Model, StringComparison.Ordinal))
             {
+                continue;
+            }
+
+            if (installedOnly && model.Source is not (ModelInfoSource.Discovered or ModelInfoSource.User))
+            {
+                notInstalled++;
                 continue;
             }
 
@@ -365,6 +392,11 @@ public sealed partial class ModelRouter : IModelRouter
             {
                 ctx.Reject(config.Id, model.ModelId, verdict.Reason!);
             }
+        }
+
+        if (explainAll && notInstalled > 0)
+        {
+            ctx.Reject(config.Id, null, string.Create(CultureInfo.InvariantCulture, $"{notInstalled} catalog model(s) of provider '{config.Provider}' not considered: a local instance is routed only to its configured model and to models discovered on the server or registered by the application"));
         }
     }
 
