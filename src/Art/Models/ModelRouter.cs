@@ -301,7 +301,9 @@ public sealed partial class ModelRouter : IModelRouter
         modelId ??= config.Model ?? CheapestModelOf(ctx, config, entry.Order);
         if (modelId is null)
         {
-            ctx.Reject(instanceId, null, $"no model configured and no model of provider '{config.Provider}' in the registry fits");
+            ctx.Reject(instanceId, null, _instances.IsLocal(instanceId)
+                ? $"no model configured, and no model discovered on this local server or registered by the application (provider '{config.Provider}') fits"
+                : $"no model configured and no model of provider '{config.Provider}' in the registry fits");
             return false;
         }
 

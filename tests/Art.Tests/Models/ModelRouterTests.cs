@@ -239,6 +239,24 @@ public sealed class ModelRouterTests
     }
 
     [Fact]
+    public async Task Select_LocalInstanceWithoutModel_OnlyCatalogEntries_RejectedSayingNothingDiscovered()
+    {
+        var bare = new ProviderInstanceConfig { Id = "bare", Provider = "ollama" };
+        var router = await CreateAsync([Oai, bare], [.. Catalog.Where(m => m.Provider == "ollama").Select(Catalogued)]);
+
+        var decision = await Select(router, Request(new() { ModelPreferences = new() { DefaultInstanceId = "bare" } }, Text));
+
+        Assert.Equal("oai/gpt-small", decision.Primary.ToString());
+        var rejected = Assert.Single(decision.Rejected);
+        Assert.Equal(("bare", (string?)null), (rejected.InstanceId, rejected.ModelId));
+        Assert.StartsWith("no model configured, and no model discovered on this local server", rejected.Reason, StringComparison.Ordinal);
+
+        // Once the application registers (or discovery finds) a model for the provider, the instance serves it.
+        var withModel = await CreateAsync([Oai, bare], [.. Catalog.Where(m => m.Provider == "ollama" && m.ModelId != "llama-local").Select(Catalogued)]);
+        Assert.Equal("bare/llama-local", (await Select(withModel, Request(new() { ModelPreferences = new() { DefaultInstanceId = "bare" } }, Text))).Primary.ToString());
+    }
+
+    [Fact]
     public async Task Select_LocalInstance_DiscoveredOrUserModelIsCandidate_RemoteStillUsesCatalog()
     {
         var router = await CreateAsync([Oai, Local], [Catalogued(M("openai", "gpt-seed", 0.01m, 0.02m, 128_000, (Vision, true))), Catalogued(M("ollama", "seed-vl", null, null, 32_000, (Vision, true)))]);
