@@ -298,11 +298,17 @@ public sealed partial class ModelRouter : IModelRouter
         }
 
         var config = entry.Config;
-        modelId ??= config.Model ?? CheapestModelOf(ctx, config, entry.Order);
+        // A local instance pinned here (thread, default or fallback instance) with no model configured and none known
+        // to be installed (e.g. the zero-configuration Ollama instance): the catalog's cheapest fit is the last resort,
+        // as the user chose this instance; the server answers ModelNotFound if it lacks the model. Automatic steps never
+        // do this (see ScanRegistryModels).
+        modelId ??= config.Model
+            ?? CheapestModelOf(ctx, config, entry.Order, catalogToo: false)
+            ?? (_instances.IsLocal(instanceId) ? CheapestModelOf(ctx, config, entry.Order, catalogToo: true) : null);
         if (modelId is null)
         {
             ctx.Reject(instanceId, null, _instances.IsLocal(instanceId)
-                ? $"no model configured, and no model discovered on this local server or registered by the application (provider '{config.Provider}') fits"
+                ? $"no model configured, and no model of provider '{config.Provider}' (discovered on this local server, registered by the application, or from the catalog) fits"
                 : $"no model configured and no model of provider '{config.Provider}' in the registry fits");
             return false;
         }
@@ -319,11 +325,11 @@ public sealed partial class ModelRouter : IModelRouter
         return true;
     }
 
-    private string? CheapestModelOf(Context ctx, ProviderInstanceConfig config, int order)
+    private string? CheapestModelOf(Context ctx, ProviderInstanceConfig config, int order, bool catalogToo)
     {
         var best = default(Ranked);
         var found = false;
-        ScanRegistryModels(ctx, config, order, explainAll: false, (in Ranked candidate) =>
+        ScanRegistryModels(ctx, config, order, explainAll: false, catalogToo, (in Ranked candidate) =>
         {
             if (!found || candidate.CompareTo(best, preferCheaper: true) < 0)
             {
@@ -352,10 +358,11 @@ public sealed partial class ModelRouter : IModelRouter
             }
         }
 
-        ScanRegistryModels(ctx, config, order, explainAll, sink);
+        ScanRegistryModels(ctx, config, order, explainAll, catalogToo: false, sink);
     }
 
-    private void ScanRegistryModels(Context ctx, ProviderInstanceConfig config, int order, bool explainAll, CandidateSink sink)
+    // catalogToo: also offer Seed/Imported entries on a local instance (only for an instance the user pinned).
+    private void ScanRegistryModels(Context ctx, ProviderInstanceConfig config, int order, bool explainAll, bool catalogToo, CandidateSink sink)
     {
         // The circuit is per instance: checked once here, not once per model (a registry may hold thousands).
         var available = _health.IsAvailable(config.Id);
@@ -368,7 +375,7 @@ public sealed partial class ModelRouter : IModelRouter
         // may not be installed: routing there ends in ModelNotFound and opens the whole host's circuit. So a local
         // instance offers only models seen on a server (Discovered) or registered by the application (User); its
         // configured model is scanned by the caller and still uses catalog facts.
-        var installedOnly = _instances.IsLocal(config.Id);
+        var installedOnly = !catalogToo && _instances.IsLocal(config.Id);
         var notInstalled = 0;
         var models = _registry.GetModelsForProvider(config.Provider);
         for (var i = 0; i < models.Count; i++)

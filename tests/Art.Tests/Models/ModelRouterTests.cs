@@ -239,21 +239,23 @@ public sealed class ModelRouterTests
     }
 
     [Fact]
-    public async Task Select_LocalInstanceWithoutModel_OnlyCatalogEntries_RejectedSayingNothingDiscovered()
+    public async Task Select_LocalInstanceWithoutModel_CatalogOnlyAsLastResortWhenPinned_NeverAutomatically()
     {
         var bare = new ProviderInstanceConfig { Id = "bare", Provider = "ollama" };
         var router = await CreateAsync([Oai, bare], [.. Catalog.Where(m => m.Provider == "ollama").Select(Catalogued)]);
 
-        var decision = await Select(router, Request(new() { ModelPreferences = new() { DefaultInstanceId = "bare" } }, Text));
+        // Not pinned: the cheapest-fit step and the fallbacks never offer the bare local instance a catalog model.
+        var automatic = await Select(router, Request(new(), Text));
+        Assert.Equal("oai/gpt-small", automatic.Primary.ToString());
+        Assert.DoesNotContain(automatic.Fallbacks, f => f.InstanceId == "bare");
 
-        Assert.Equal("oai/gpt-small", decision.Primary.ToString());
-        var rejected = Assert.Single(decision.Rejected);
-        Assert.Equal(("bare", (string?)null), (rejected.InstanceId, rejected.ModelId));
-        Assert.StartsWith("no model configured, and no model discovered on this local server", rejected.Reason, StringComparison.Ordinal);
+        // Pinned (the zero-configuration case: the only instance, no model): the catalog's cheapest fit is the last resort.
+        var pinned = await Select(router, Request(new() { ModelPreferences = new() { DefaultInstanceId = "bare" } }, Text));
+        Assert.Equal("bare/llama-local", pinned.Primary.ToString());
 
-        // Once the application registers (or discovery finds) a model for the provider, the instance serves it.
-        var withModel = await CreateAsync([Oai, bare], [.. Catalog.Where(m => m.Provider == "ollama" && m.ModelId != "llama-local").Select(Catalogued)]);
-        Assert.Equal("bare/llama-local", (await Select(withModel, Request(new() { ModelPreferences = new() { DefaultInstanceId = "bare" } }, Text))).Primary.ToString());
+        // A model the application registered (or discovery found) wins over the catalog, even where the catalog sorts first.
+        var withModel = await CreateAsync([Oai, bare], [.. Catalog.Where(m => m.Provider == "ollama").Select(Catalogued), M("ollama", "mine", null, null, 8_192)]);
+        Assert.Equal("bare/mine", (await Select(withModel, Request(new() { ModelPreferences = new() { DefaultInstanceId = "bare" } }, Text))).Primary.ToString());
     }
 
     [Fact]
