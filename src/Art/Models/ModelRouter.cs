@@ -53,7 +53,8 @@ public sealed record ModelRouterOptions
 /// <para><b>Circuits.</b> Instances whose circuit is open (or half-open with a probe in flight) are skipped with that reason.
 /// The primary target takes the half-open probe; fallbacks are only checked for availability.</para>
 /// <para><b>Model resolution</b> for an instance: the step's explicit model &gt; the thread's <c>Model</c> (for the thread's own
-/// instance) &gt; the instance's <c>Model</c> &gt; the registry's cheapest fitting model of the provider.</para>
+/// instance) &gt; the instance's <c>Model</c> &gt; the registry's cheapest fitting model of the provider (for a local
+/// instance: of its Discovered/User models, and only when the instance was pinned and none fits, of the catalog).</para>
 /// </remarks>
 public sealed partial class ModelRouter : IModelRouter
 {
