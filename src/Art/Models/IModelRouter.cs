@@ -42,7 +42,10 @@ public enum AttemptOutcome
 /// <summary>Deterministic, explainable routing with per-instance circuit breaking.</summary>
 public interface IModelRouter
 {
-    /// <summary>Chooses the primary target and ordered fallbacks, or throws <see cref="RoutingException"/>.</summary>
+    /// <summary>
+    /// Chooses the primary target and ordered fallbacks, or throws <see cref="RoutingException"/> (nothing fits) or
+    /// <see cref="UnknownInstanceException"/> (the call or thread names an instance that is not configured).
+    /// </summary>
     ValueTask<RouteDecision> SelectAsync(RoutingRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Reports an attempt's outcome so repeated failures open the instance's circuit.</summary>

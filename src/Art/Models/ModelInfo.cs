@@ -44,7 +44,12 @@ public sealed record ModelInfo
 
     public bool Deprecated { get; init; }
 
-    public ModelInfoSource Source { get; init; } = ModelInfoSource.Seed;
+    /// <summary>
+    /// Where the entry came from. Defaults to <see cref="ModelInfoSource.User"/>: an entry an application builds and
+    /// registers without saying otherwise is its own (discovery and imports never overwrite it, and the router treats it
+    /// as present on local instances). The seed loader stamps catalog entries <see cref="ModelInfoSource.Seed"/>.
+    /// </summary>
+    public ModelInfoSource Source { get; init; } = ModelInfoSource.User;
 
     public DateTimeOffset? UpdatedAt { get; init; }
 

@@ -59,7 +59,9 @@ public sealed partial class ModelRegistry : IModelRegistry
             var byKey = new Dictionary<string, ModelInfo>(catalog.Models.Count + persisted.Count, StringComparer.OrdinalIgnoreCase);
             foreach (var model in catalog.Models)
             {
-                byKey[model.Key] = model;
+                // Whatever the file says (an entry without "source" would read as User): catalog entries are Seed, so the
+                // router never takes them for models installed on a local server.
+                byKey[model.Key] = model.Source == ModelInfoSource.Seed ? model : model with { Source = ModelInfoSource.Seed };
             }
 
             foreach (var model in persisted)

@@ -28,10 +28,17 @@ public sealed record ModelRouterOptions
 /// (<see cref="ModelCapability.Text"/> is looked up last: every call needs text, so a Text entry is the general preference);
 /// a <c>{Provider, ModelId}</c> target goes to the first configured instance of that provider;</item>
 /// <item><see cref="ModelPreferences.DefaultInstanceId"/>;</item>
-/// <item>the cheapest candidate that fits (every configured instance's model, plus the registry's models of its provider).</item>
+/// <item>the cheapest candidate that fits (every configured instance's model, plus the registry's models of its provider;
+/// for a local instance only the registry's <see cref="ModelInfoSource.Discovered"/> and <see cref="ModelInfoSource.User"/>
+/// models, since catalog entries need not be installed there).</item>
 /// </list>
 /// </summary>
 /// <remarks>
+/// <para><b>Unknown instances.</b> A call or thread <c>InstanceId</c> that names no configured instance throws
+/// <see cref="UnknownInstanceException"/> instead of routing elsewhere: it is an explicit choice (possibly a local-only
+/// privacy choice) that cannot be honoured, and for the thread a configuration error that should surface, not be hidden by
+/// a silent answer from another provider. Preferences (preferred models, default and fallback instances) that name an
+/// unknown instance are only rejected with a reason, since they are wishes, not pins.</para>
 /// <para><b>Tri-state capabilities.</b> A model the registry says definitely lacks a required capability is rejected at every
 /// step. Steps 1–3 and the explicit fallback instances are choices a user made, so an <em>unknown</em> capability passes there.
 /// In the automatic steps (cheapest fit, cross-provider fallbacks) unknown also passes, but every candidate whose required
@@ -47,7 +54,8 @@ public sealed record ModelRouterOptions
 /// reports unavailable (no API key), are skipped with that reason.
 /// The primary target takes the half-open probe; fallbacks are only checked for availability.</para>
 /// <para><b>Model resolution</b> for an instance: the step's explicit model &gt; the thread's <c>Model</c> (for the thread's own
-/// instance) &gt; the instance's <c>Model</c> &gt; the registry's cheapest fitting model of the provider.</para>
+/// instance) &gt; the instance's <c>Model</c> &gt; the registry's cheapest fitting model of the provider (for a local
+/// instance: of its Discovered/User models, and only when the instance was pinned and none fits, of the catalog).</para>
 /// </remarks>
 public sealed partial class ModelRouter : IModelRouter
 {
@@ -160,8 +168,16 @@ public sealed partial class ModelRouter : IModelRouter
         var request = ctx.Request;
         var reasoning = request.Reasoning;
 
-        // (1) The call's instance/model, then the thread's.
+        // (1) The call's instance/model, then the thread's. An unknown explicit instance is an error (see the remarks).
         var threadInstance = ctx.ThreadInstanceId;
+        foreach (var pinned in (ReadOnlySpan<string?>)[request.InstanceId, reasoning.InstanceId])
+        {
+            if (pinned is not null && !ctx.Configs.ContainsKey(pinned))
+            {
+                throw new UnknownInstanceException(pinned, ctx.Ordered.Select(o => o.Config.Id));
+            }
+        }
+
         if (request.InstanceId is { } callInstance)
         {
             var model = request.ModelId ?? (string.Equals(callInstance, threadInstance, StringComparison.Ordinal) ? reasoning.Model : null);
@@ -284,10 +300,18 @@ public sealed partial class ModelRouter : IModelRouter
         }
 
         var config = entry.Config;
-        modelId ??= config.Model ?? CheapestModelOf(ctx, config, entry.Order);
+        // A local instance pinned here (thread, default or fallback instance) with no model configured and none known
+        // to be installed (e.g. the zero-configuration Ollama instance): the catalog's cheapest fit is the last resort,
+        // as the user chose this instance; the server answers ModelNotFound if it lacks the model. Automatic steps never
+        // do this (see ScanRegistryModels).
+        modelId ??= config.Model
+            ?? CheapestModelOf(ctx, config, entry.Order, catalogToo: false)
+            ?? (_instances.IsLocal(instanceId) ? CheapestModelOf(ctx, config, entry.Order, catalogToo: true) : null);
         if (modelId is null)
         {
-            ctx.Reject(instanceId, null, $"no model configured and no model of provider '{config.Provider}' in the registry fits");
+            ctx.Reject(instanceId, null, _instances.IsLocal(instanceId)
+                ? $"no model configured, and no model of provider '{config.Provider}' (discovered on this local server, registered by the application, or from the catalog) fits"
+                : $"no model configured and no model of provider '{config.Provider}' in the registry fits");
             return false;
         }
 
@@ -303,11 +327,11 @@ public sealed partial class ModelRouter : IModelRouter
         return true;
     }
 
-    private string? CheapestModelOf(Context ctx, ProviderInstanceConfig config, int order)
+    private string? CheapestModelOf(Context ctx, ProviderInstanceConfig config, int order, bool catalogToo)
     {
         var best = default(Ranked);
         var found = false;
-        ScanRegistryModels(ctx, config, order, explainAll: false, (in Ranked candidate) =>
+        ScanRegistryModels(ctx, config, order, explainAll: false, catalogToo, (in Ranked candidate) =>
         {
             if (!found || candidate.CompareTo(best, preferCheaper: true) < 0)
             {
@@ -336,10 +360,11 @@ public sealed partial class ModelRouter : IModelRouter
             }
         }
 
-        ScanRegistryModels(ctx, config, order, explainAll, sink);
+        ScanRegistryModels(ctx, config, order, explainAll, catalogToo: false, sink);
     }
 
-    private void ScanRegistryModels(Context ctx, ProviderInstanceConfig config, int order, bool explainAll, CandidateSink sink)
+    // catalogToo: also offer Seed/Imported entries on a local instance (only for an instance the user pinned).
+    private void ScanRegistryModels(Context ctx, ProviderInstanceConfig config, int order, bool explainAll, bool catalogToo, CandidateSink sink)
     {
         // The circuit is per instance: checked once here, not once per model (a registry may hold thousands).
         var available = Usable(config.Id);
@@ -348,12 +373,24 @@ public sealed partial class ModelRouter : IModelRouter
             return;
         }
 
+        // A local server only has the models pulled onto it. Catalog entries (Seed, Imported) name model families that
+        // may not be installed: routing there ends in ModelNotFound and opens the whole host's circuit. So a local
+        // instance offers only models seen on a server (Discovered) or registered by the application (User); its
+        // configured model is scanned by the caller and still uses catalog facts.
+        var installedOnly = !catalogToo && _instances.IsLocal(config.Id);
+        var notInstalled = 0;
         var models = _registry.GetModelsForProvider(config.Provider);
         for (var i = 0; i < models.Count; i++)
         {
             var model = models[i];
             if (model.Deprecated || string.Equals(model.ModelId, config.Model, StringComparison.Ordinal))
             {
+                continue;
+            }
+
+            if (installedOnly && model.Source is not (ModelInfoSource.Discovered or ModelInfoSource.User))
+            {
+                notInstalled++;
                 continue;
             }
 
@@ -366,6 +403,11 @@ public sealed partial class ModelRouter : IModelRouter
             {
                 ctx.Reject(config.Id, model.ModelId, verdict.Reason!);
             }
+        }
+
+        if (explainAll && notInstalled > 0)
+        {
+            ctx.Reject(config.Id, null, string.Create(CultureInfo.InvariantCulture, $"{notInstalled} catalog model(s) of provider '{config.Provider}' not considered: a local instance is routed only to its configured model and to models discovered on the server or registered by the application"));
         }
     }
 

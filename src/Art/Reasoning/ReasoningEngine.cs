@@ -370,7 +370,22 @@ public sealed partial class ReasoningEngine : IReasoningEngine
             MaxOutputTokens = callLayers.MaxOutputTokens,
             AllowFallback = options.AllowFallback,
         };
-        var decision = await _router.SelectAsync(routingRequest, token).ConfigureAwait(false);
+        RouteDecision decision;
+        try
+        {
+            decision = await _router.SelectAsync(routingRequest, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RoutingException or UnknownInstanceException)
+        {
+            // A call that cannot be routed never reaches a provider, so no other observation would tell a UI why it failed.
+            await RecordAsync(
+                ObservationType.ModelRouteDecision,
+                new RouteFailedContent(requestId, true, ex.Message, (ex as RoutingException)?.Rejected ?? [], capabilities, estimatedPromptTokens),
+                options,
+                null).ConfigureAwait(false);
+            throw;
+        }
+
         await RecordAsync(
             ObservationType.ModelRouteDecision,
             new RouteDecisionContent(requestId, decision.Primary, decision.Fallbacks, decision.Why, decision.Rejected, capabilities, estimatedPromptTokens),

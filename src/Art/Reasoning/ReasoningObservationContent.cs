@@ -16,6 +16,18 @@ internal sealed record RouteDecisionContent(
     IReadOnlyList<ModelCapability> Capabilities,
     int EstimatedPromptTokens);
 
+/// <summary>
+/// Content of MODEL_ROUTE_DECISION when routing failed (<see cref="RoutingException"/> or an unknown instance): no target,
+/// <c>failed: true</c>, the error message and the rejected candidates, so a UI can show why the call never started.
+/// </summary>
+internal sealed record RouteFailedContent(
+    string RequestId,
+    bool Failed,
+    string Reason,
+    IReadOnlyList<RejectedCandidate> Rejected,
+    IReadOnlyList<ModelCapability> Capabilities,
+    int EstimatedPromptTokens);
+
 /// <summary>One finished attempt (or a target skipped without sending), as listed in fallback observations.</summary>
 internal sealed record AttemptSummary(
     int Attempt,

@@ -27,8 +27,8 @@ public sealed class ModelDiscoveryIntegrationTests
         server.AddModel(new OllamaTestModel("acme-text:3b") { Capabilities = ["completion", "tools"], ContextLength = 8192 });
         var fixture = await ArtCoreFixture.CreateAsync(new ArtCoreSetup
         {
-            // Without the embedded catalog: its Ollama entries (gemma3, llava, ...) are free, confirmed-vision candidates
-            // on every Ollama instance whether pulled there or not, and would win the cheapest fit before discovery matters.
+            // Without the embedded catalog, so only the test server's models are in play (catalog entries are never
+            // candidates on a local instance anyway; LocalRoutingIntegrationTests covers that with the real catalog).
             Seed = _ => Task.FromResult(new ModelCatalogFile()),
             ExtraFactories = [new OllamaProviderFactory()],
             Instances =

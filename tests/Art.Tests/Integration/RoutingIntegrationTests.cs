@@ -154,6 +154,7 @@ public sealed class RoutingIntegrationTests
 
         // Vision and a prompt of ~150k tokens: only beta-vision has vision, and its window is 128k.
         var prompt = ArtPrompt.FromUser(new string('x', 600_000));
+        using var events = f.RecordModelEvents("t");
         var error = await Assert.ThrowsAsync<RoutingException>(() => f.Engine.CallAsync(prompt, new CallOptions { ThreadId = "t", Images = [Png] }, Ct));
 
         var byCandidate = error.Rejected.ToDictionary(r => r.InstanceId + "/" + r.ModelId, r => r.Reason);
@@ -172,7 +173,18 @@ public sealed class RoutingIntegrationTests
             Assert.Empty(f.Adapter(instance.Id).Requests);
         }
 
-        Assert.Empty(await f.ObservationsAsync("t"));
+        // The one observation is the failed route decision, so a UI sees why the call never started.
+        var failed = Assert.Single(await f.ObservationsAsync("t"));
+        Assert.Equal(ObservationType.ModelRouteDecision, failed.Type);
+        Assert.True(failed.Content.GetProperty("failed").GetBoolean());
+        Assert.Equal(error.Message, failed.Content.GetProperty("reason").GetString());
+        Assert.Equal(
+            error.Rejected.Select(r => (r.InstanceId, r.ModelId, r.Reason)),
+            failed.Content.GetProperty("rejected").EnumerateArray().Select(r => (r.GetProperty("instanceId").GetString()!, (string?)r.GetProperty("modelId").GetString(), r.GetProperty("reason").GetString()!)));
+        Assert.False(failed.Content.TryGetProperty("primary", out _));
+        var routeEvent = Assert.Single(events.Events);
+        Assert.Equal((ModelEventType.ModelRouteDecision, "t"), (routeEvent.Type, routeEvent.ThreadId));
+        Assert.True(routeEvent.Content.GetProperty("failed").GetBoolean());
         Assert.Equal(0m, (await f.Costs.GetThreadUsageAsync("t", Ct)).ReservedCost);
     }
 

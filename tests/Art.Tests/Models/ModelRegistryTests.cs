@@ -116,6 +116,38 @@ public sealed class ModelRegistryTests
     }
 
     [Fact]
+    public async Task RegisterModel_SourceNotSet_IsUserAndSurvivesImportAndReload_SeedLoaderStampsSeed()
+    {
+        var storage = new InMemoryStorageAdapter();
+        var ct = TestContext.Current.CancellationToken;
+
+        // A catalog file whose entry has no "source" (reads as the User default) is still a Seed entry once loaded.
+        var json = """{"models":[{"provider":"ollama","modelId":"catalog-vl","capabilities":{"vision":true}}]}""";
+        ModelCatalogFile catalog;
+        await using (var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)))
+        {
+            catalog = await ModelCatalogFile.ReadAsync(stream, ct);
+        }
+
+        Assert.Equal(ModelInfoSource.User, Assert.Single(catalog.Models).Source);
+        var registry = await CreateAsync(storage, seed: _ => Task.FromResult(catalog));
+        Assert.Equal(ModelInfoSource.Seed, registry.GetModelInfo("ollama", "catalog-vl")!.Source);
+
+        // An application's entry without a source is its own: User, not overwritten by an import, still User after a reload.
+        var mine = new ModelInfo { Provider = "openai", ModelId = "gpt-4o", Pricing = new ModelPricing { InputPerMillion = 7m, OutputPerMillion = 8m } };
+        Assert.Equal(ModelInfoSource.User, mine.Source);
+        await registry.RegisterModelAsync(mine, ct);
+        await using (var stream = File.OpenRead(LiteLlmPriceMapTests.SamplePath))
+        {
+            await registry.ImportPriceMapAsync(stream, ct);
+        }
+
+        Assert.Equal((ModelInfoSource.User, 7m), (registry.GetModelInfo("openai", "gpt-4o")!.Source, registry.GetModelInfo("openai", "gpt-4o")!.Pricing!.InputPerMillion));
+        var reloaded = await CreateAsync(storage, seed: _ => Task.FromResult(catalog));
+        Assert.Equal(ModelInfoSource.User, reloaded.GetModelInfo("openai", "gpt-4o")!.Source);
+    }
+
+    [Fact]
     public async Task ResolvePricing_InstanceOverride_WinsOverRegistry()
     {
         var registry = await CreateAsync(new InMemoryStorageAdapter());

@@ -171,15 +171,106 @@ public sealed class ModelRouterTests
     }
 
     [Fact]
-    public async Task Select_UnknownInstanceInConfig_IsRejectedWithReason_NoCrash()
+    public async Task Select_UnknownCallInstance_ThrowsUnknownInstanceListingConfigured()
     {
         var router = await CreateAsync();
-        var decision = await Select(router, Request(new() { InstanceId = "ghost", ModelPreferences = new() { DefaultInstanceId = "oai" } }, Text));
-        Assert.Equal("oai/gpt-big", decision.Primary.ToString());
+        var error = await Assert.ThrowsAsync<UnknownInstanceException>(async () =>
+            await Select(router, Request(new() { InstanceId = "oai", ModelPreferences = new() { DefaultInstanceId = "oai" } }, Text) with { InstanceId = "ghost" }));
+        Assert.Equal("ghost", error.InstanceId);
+        Assert.Contains("oai, claude, local, ds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Select_UnknownThreadInstance_ThrowsUnknownInstanceInsteadOfRoutingElsewhere()
+    {
+        var router = await CreateAsync();
+        var error = await Assert.ThrowsAsync<UnknownInstanceException>(async () =>
+            await Select(router, Request(new() { InstanceId = "ghost", ModelPreferences = new() { DefaultInstanceId = "oai" } }, Text)));
+        Assert.Equal("ghost", error.InstanceId);
+        Assert.Contains("oai, claude, local, ds", error.Message, StringComparison.Ordinal);
+
+        // A known call instance does not excuse the thread's unknown one: the thread configuration is broken either way.
+        await Assert.ThrowsAsync<UnknownInstanceException>(async () =>
+            await Select(router, Request(new() { InstanceId = "ghost" }, Text) with { InstanceId = "oai" }));
+    }
+
+    [Fact]
+    public async Task Select_UnknownDefaultInstance_IsRejectedWithReason_NextStepRoutes()
+    {
+        var router = await CreateAsync();
+        var decision = await Select(router, Request(new() { ModelPreferences = new() { DefaultInstanceId = "ghost" } }, Text));
+        Assert.Equal("local/llama-local", decision.Primary.ToString());
         var ghost = Assert.Single(decision.Rejected);
         Assert.Equal("ghost", ghost.InstanceId);
         Assert.Contains("unknown instance 'ghost'", ghost.Reason, StringComparison.Ordinal);
         Assert.Contains("oai, claude, local, ds", ghost.Reason, StringComparison.Ordinal);
+    }
+
+    private static ModelInfo Catalogued(ModelInfo model) => model with { Source = ModelInfoSource.Seed };
+
+    [Fact]
+    public async Task Select_LocalInstance_NeverRoutedToCatalogModelsThatAreNotInstalled()
+    {
+        // Free, confirmed catalog entries of the local provider: on a remote provider they would win; locally they may not be pulled.
+        var router = await CreateAsync(
+            [Local],
+            [Catalogued(M("ollama", "seed-vl", null, null, 32_000, (Vision, true))), Catalogued(M("ollama", "seed-text", null, null, 32_000, (Vision, false), (Tools, true))), M("ollama", "imported-vl", null, null, 32_000, (Vision, true)) with { Source = ModelInfoSource.Imported }]);
+        // imported-vl would win the tie on model id if catalog entries counted; llava-local is registered (User).
+        var vision = await Select(router, Request(new(), Vision));
+        Assert.Equal("local/llava-local", vision.Primary.ToString());
+        Assert.DoesNotContain(vision.Fallbacks, f => f.ModelId is "seed-vl" or "seed-text" or "imported-vl");
+
+        var text = await Select(router, Request(new(), Text, Tools));
+        Assert.Equal("local/llama-local", text.Primary.ToString());
+        Assert.DoesNotContain(text.Fallbacks, f => f.ModelId is "seed-vl" or "seed-text" or "imported-vl");
+    }
+
+    [Fact]
+    public async Task Select_LocalInstance_VisionWithTextOnlyModel_ThrowsExplainingCatalogModelsWereSkipped()
+    {
+        // llava-local demoted to a catalog entry too: the configured text-only model is all the instance is known to have.
+        var router = await CreateAsync([Local], [Catalogued(Catalog.Single(m => m.ModelId == "llava-local")), Catalogued(M("ollama", "seed-vl", null, null, 32_000, (Vision, true)))]);
+        var error = await Assert.ThrowsAsync<RoutingException>(async () => await Select(router, Request(new(), Vision)));
+
+        var byKey = error.Rejected.ToDictionary(r => r.InstanceId + "/" + r.ModelId, r => r.Reason);
+        Assert.Equal("model lacks [vision] according to the registry", byKey["local/llama-local"]);
+        Assert.DoesNotContain("local/seed-vl", byKey.Keys);
+        Assert.Contains("2 catalog model(s) of provider 'ollama' not considered", byKey["local/"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Select_LocalInstanceWithoutModel_CatalogOnlyAsLastResortWhenPinned_NeverAutomatically()
+    {
+        var bare = new ProviderInstanceConfig { Id = "bare", Provider = "ollama" };
+        var router = await CreateAsync([Oai, bare], [.. Catalog.Where(m => m.Provider == "ollama").Select(Catalogued)]);
+
+        // Not pinned: the cheapest-fit step and the fallbacks never offer the bare local instance a catalog model.
+        var automatic = await Select(router, Request(new(), Text));
+        Assert.Equal("oai/gpt-small", automatic.Primary.ToString());
+        Assert.DoesNotContain(automatic.Fallbacks, f => f.InstanceId == "bare");
+
+        // Pinned (the zero-configuration case: the only instance, no model): the catalog's cheapest fit is the last resort.
+        var pinned = await Select(router, Request(new() { ModelPreferences = new() { DefaultInstanceId = "bare" } }, Text));
+        Assert.Equal("bare/llama-local", pinned.Primary.ToString());
+
+        // A model the application registered (or discovery found) wins over the catalog, even where the catalog sorts first.
+        var withModel = await CreateAsync([Oai, bare], [.. Catalog.Where(m => m.Provider == "ollama").Select(Catalogued), M("ollama", "mine", null, null, 8_192)]);
+        Assert.Equal("bare/mine", (await Select(withModel, Request(new() { ModelPreferences = new() { DefaultInstanceId = "bare" } }, Text))).Primary.ToString());
+    }
+
+    [Fact]
+    public async Task Select_LocalInstance_DiscoveredOrUserModelIsCandidate_RemoteStillUsesCatalog()
+    {
+        var router = await CreateAsync([Oai, Local], [Catalogued(M("openai", "gpt-seed", 0.01m, 0.02m, 128_000, (Vision, true))), Catalogued(M("ollama", "seed-vl", null, null, 32_000, (Vision, true)))]);
+
+        // Remote: a catalog entry is a candidate as before (the cheapest vision model of openai); llava-local (User) is free.
+        var vision = await Select(router, Request(new(), Vision));
+        Assert.Equal("local/llava-local", vision.Primary.ToString());
+        Assert.Contains(vision.Fallbacks, f => f.ToString() == "oai/gpt-seed");
+        Assert.DoesNotContain(vision.Fallbacks, f => f.ModelId == "seed-vl");
+
+        var remoteOnly = await CreateAsync([Oai], [Catalogued(M("openai", "gpt-seed", 0.01m, 0.02m, 128_000, (Vision, true)))]);
+        Assert.Equal("oai/gpt-seed", (await Select(remoteOnly, Request(new(), Vision))).Primary.ToString());
     }
 
     [Fact]
