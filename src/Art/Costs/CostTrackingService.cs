@@ -18,6 +18,14 @@ public sealed record CostTrackingOptions
     /// Token limits are checked either way.
     /// </summary>
     public bool AllowUnknownPriceUnderCostLimit { get; init; }
+
+    /// <summary>
+    /// How many completed (settled or released) reservation ids each thread remembers in memory, so that a repeated
+    /// settle or release of a recent reservation is answered without touching storage. Older settlements are still
+    /// recognised through the ledger; only a settle of a long-released reservation is no longer recognised (see
+    /// <see cref="CostTrackingService"/>). Bounded so that a long-running server does not grow by one entry per call.
+    /// </summary>
+    public int RecentCompletionsPerThread { get; init; } = 256;
 }
 
 /// <summary>
@@ -31,6 +39,20 @@ public sealed record CostTrackingOptions
 /// that costs more than it reserved is still recorded truthfully (the money was spent) and further calls are refused.</para>
 /// <para>Settlement and release are not cancellable: the money was spent or the hold must go, whatever the caller's
 /// token says. Each reservation is settled or released once; later calls for it are no-ops.</para>
+/// <para>Exactly-once without unbounded memory: a reservation's identity is its <see cref="CostReservation.Id"/>, not the
+/// object (a copy made with <c>with</c> or read back from JSON settles the same hold), so a weak table keyed by the object
+/// would not do. While a reservation is in flight it is in the thread's active set, and settling or releasing it
+/// removes it from there under the thread's lock: that is what makes completion exactly-once. After completion the
+/// id is kept only in a bounded per-thread FIFO of recent completions
+/// (<see cref="CostTrackingOptions.RecentCompletionsPerThread"/>), so an immediate repeat returns the first result
+/// from memory. A settle of an id that is neither active nor recent looks the id up in the ledger (the durable record
+/// of every settlement, and the same path that serves settlements made before a restart): if it is there, its
+/// recorded cost is returned and nothing is counted again. Settlements whose ledger write failed are not in the ledger,
+/// so their results are kept (outside the bound; one per failed write) until the thread state is dropped. The one
+/// thing the bound gives up: a settle of a reservation released more than
+/// <see cref="CostTrackingOptions.RecentCompletionsPerThread"/> completions ago is recorded as spend, exactly as it
+/// already was after a restart (a release leaves no ledger trace). That errs towards counting money, never towards
+/// losing it.</para>
 /// <para>COST_WARNING fires when a settlement moves the thread's known total from below <c>WarnCostThreshold</c> to at
 /// or above it. Because the total is rebuilt from the ledger, a restarted process does not fire again for a threshold
 /// already crossed, and a raised threshold fires again when it is crossed.</para>
@@ -55,6 +77,7 @@ public sealed class CostTrackingService : ICostTracker
         _storage = storage;
         _observations = observations;
         _options = options ?? new CostTrackingOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.RecentCompletionsPerThread, nameof(options));
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -155,21 +178,36 @@ public sealed class CostTrackingService : ICostTracker
         try
         {
             await EnsureLoadedAsync(state, CancellationToken.None).ConfigureAwait(false);
-            if (state.Settled.TryGetValue(reservation.Id, out var earlier))
-            {
-                _logger.LogDebug("Reservation {ReservationId} of thread {ThreadId} is already settled; ignoring the second settlement", reservation.Id, request.ThreadId);
-                return earlier;
-            }
-
             var cost = providerCost ?? UsagePricing.Calculate(request.Pricing, usage);
             result = new CallCost { Cost = cost, Usage = usage, FromProvider = providerCost is not null };
-            if (state.Released.Contains(reservation.Id))
+
+            var held = state.Active.Remove(reservation.Id, out var active) ? active : null;
+            if (held is null)
             {
-                _logger.LogWarning("Reservation {ReservationId} of thread {ThreadId} was released before it was settled; the settlement is not recorded", reservation.Id, request.ThreadId);
-                return result;
+                if (state.TryGetCompleted(reservation.Id, out var earlier))
+                {
+                    if (earlier is null)
+                    {
+                        _logger.LogWarning("Reservation {ReservationId} of thread {ThreadId} was released before it was settled; the settlement is not recorded", reservation.Id, request.ThreadId);
+                        return result;
+                    }
+
+                    _logger.LogDebug("Reservation {ReservationId} of thread {ThreadId} is already settled; ignoring the second settlement", reservation.Id, request.ThreadId);
+                    return earlier;
+                }
+
+                // Neither in flight nor recent: settled long ago or before a restart, or never settled here at all.
+                var recorded = await _storage.GetAsync<CostLedgerEntry>(CostLedgerEntry.Collection, reservation.Id, CancellationToken.None).ConfigureAwait(false);
+                if (recorded is not null)
+                {
+                    _logger.LogDebug("Reservation {ReservationId} of thread {ThreadId} is already in the ledger; ignoring the second settlement", reservation.Id, request.ThreadId);
+                    var first = ToCallCost(recorded);
+                    state.RememberCompleted(reservation.Id, first, _options.RecentCompletionsPerThread);
+                    return first;
+                }
             }
 
-            if (state.Active.Remove(reservation.Id, out var held))
+            if (held is not null)
             {
                 state.ReservedCost -= held.ReservedCost;
                 state.ReservedTokens -= held.ReservedTokens;
@@ -208,7 +246,7 @@ public sealed class CostTrackingService : ICostTracker
 
             // Memory first: the money is spent even if the ledger write fails, and limits must see it.
             state.Apply(entry);
-            state.Settled[reservation.Id] = result;
+            state.RememberCompleted(reservation.Id, result, _options.RecentCompletionsPerThread);
             totalAfter = state.Total.ToTotals();
             try
             {
@@ -216,6 +254,8 @@ public sealed class CostTrackingService : ICostTracker
             }
             catch (Exception ex)
             {
+                // Not in the ledger, so the ledger cannot answer a repeat once the id leaves the recent FIFO: keep it.
+                state.Unpersisted[reservation.Id] = result;
                 _logger.LogError(ex, "Could not write the cost ledger entry {EntryId} of thread {ThreadId}; the totals in memory include it", entry.Id, entry.ThreadId);
                 throw;
             }
@@ -249,7 +289,7 @@ public sealed class CostTrackingService : ICostTracker
             {
                 state.ReservedCost -= held.ReservedCost;
                 state.ReservedTokens -= held.ReservedTokens;
-                state.Released.Add(reservation.Id);
+                state.RememberCompleted(reservation.Id, null, _options.RecentCompletionsPerThread);
             }
         }
         finally
@@ -359,28 +399,46 @@ public sealed class CostTrackingService : ICostTracker
             CostLedgerEntry.Collection, FilterOptions.WhereEquals("threadId", state.ThreadId), cancellationToken).ConfigureAwait(false);
         foreach (var entry in entries)
         {
-            if (state.Settled.ContainsKey(entry.Id))
-            {
-                continue;
-            }
-
             state.Apply(entry);
-            state.Settled[entry.Id] = new CallCost
-            {
-                Cost = entry.Cost,
-                FromProvider = entry.FromProvider,
-                Usage = new TokenUsage
-                {
-                    InputTokens = entry.InputTokens,
-                    OutputTokens = entry.OutputTokens,
-                    CachedInputTokens = entry.CachedInputTokens,
-                    CacheWriteTokens = entry.CacheWriteTokens,
-                    ReasoningTokens = entry.ReasoningTokens,
-                },
-            };
         }
 
         state.Loaded = true;
+    }
+
+    private static CallCost ToCallCost(CostLedgerEntry entry) => new()
+    {
+        Cost = entry.Cost,
+        FromProvider = entry.FromProvider,
+        Usage = new TokenUsage
+        {
+            InputTokens = entry.InputTokens,
+            OutputTokens = entry.OutputTokens,
+            CachedInputTokens = entry.CachedInputTokens,
+            CacheWriteTokens = entry.CacheWriteTokens,
+            ReasoningTokens = entry.ReasoningTokens,
+        },
+    };
+
+    /// <summary>
+    /// Per-reservation bookkeeping the tracker retains for a thread (active holds, recent completions, unpersisted
+    /// settlements); for tests that check memory stays bounded. Zero for a thread this process has not seen.
+    /// </summary>
+    internal int RetainedReservationEntries(string threadId)
+    {
+        if (!_threads.TryGetValue(threadId, out var state))
+        {
+            return 0;
+        }
+
+        state.Lock.Wait();
+        try
+        {
+            return state.Active.Count + state.RecentCount + state.Unpersisted.Count;
+        }
+        finally
+        {
+            state.Lock.Release();
+        }
     }
 
     private async Task RecordLimitReachedAsync(CostReservationRequest request, Refusal refusal)
@@ -506,10 +564,33 @@ public sealed class CostTrackingService : ICostTracker
 
         public Dictionary<string, CostReservation> Active { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Settled reservation ids (including ledger entries loaded at start), so a second settlement is a no-op.</summary>
-        public Dictionary<string, CallCost> Settled { get; } = new(StringComparer.Ordinal);
+        /// <summary>Settlements whose ledger write failed, so the ledger cannot recognise a repeat (one per failure).</summary>
+        public Dictionary<string, CallCost> Unpersisted { get; } = new(StringComparer.Ordinal);
 
-        public HashSet<string> Released { get; } = new(StringComparer.Ordinal);
+        /// <summary>Recently completed ids: the settled result, or null for a release. Bounded by <see cref="_recentOrder"/>.</summary>
+        private readonly Dictionary<string, CallCost?> _recent = new(StringComparer.Ordinal);
+
+        private readonly Queue<string> _recentOrder = new();
+
+        public int RecentCount => _recent.Count;
+
+        public bool TryGetCompleted(string id, out CallCost? result) =>
+            _recent.TryGetValue(id, out result) || Unpersisted.TryGetValue(id, out result);
+
+        /// <summary>Remembers a completion, forgetting the oldest beyond <paramref name="capacity"/> (FIFO).</summary>
+        public void RememberCompleted(string id, CallCost? result, int capacity)
+        {
+            if (capacity == 0 || !_recent.TryAdd(id, result))
+            {
+                return;
+            }
+
+            _recentOrder.Enqueue(id);
+            while (_recentOrder.Count > capacity)
+            {
+                _recent.Remove(_recentOrder.Dequeue());
+            }
+        }
 
         public void Apply(CostLedgerEntry entry)
         {
