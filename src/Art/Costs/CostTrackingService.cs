@@ -26,6 +26,14 @@ public sealed record CostTrackingOptions
     /// <see cref="CostTrackingService"/>). Bounded so that a long-running server does not grow by one entry per call.
     /// </summary>
     public int RecentCompletionsPerThread { get; init; } = 256;
+
+    /// <summary>
+    /// When set, a thread's in-memory state is dropped after it has been unused this long with no call in flight and
+    /// every settlement persisted; its next use rebuilds it from the ledger (the restart path). Null (default) keeps
+    /// every thread seen for the life of the process. Idle threads are swept at most once per half this interval, on
+    /// <see cref="CostTrackingService.ReserveAsync"/>.
+    /// </summary>
+    public TimeSpan? IdleThreadEviction { get; init; }
 }
 
 /// <summary>
@@ -52,7 +60,8 @@ public sealed record CostTrackingOptions
 /// thing the bound gives up: a settle of a reservation released more than
 /// <see cref="CostTrackingOptions.RecentCompletionsPerThread"/> completions ago is recorded as spend, exactly as it
 /// already was after a restart (a release leaves no ledger trace). That errs towards counting money, never towards
-/// losing it.</para>
+/// losing it. The same holds once an idle thread's state is dropped (<see cref="CostTrackingOptions.IdleThreadEviction"/>):
+/// its recent completions go with it, its totals are rebuilt from the ledger on next use.</para>
 /// <para>COST_WARNING fires when a settlement moves the thread's known total from below <c>WarnCostThreshold</c> to at
 /// or above it. Because the total is rebuilt from the ledger, a restarted process does not fire again for a threshold
 /// already crossed, and a raised threshold fires again when it is crossed.</para>
@@ -65,6 +74,8 @@ public sealed class CostTrackingService : ICostTracker
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ThreadState> _threads = new(StringComparer.Ordinal);
+    private long _nextSweepTicks;
+    private long _evictedThreadStates;
 
     public CostTrackingService(
         IStorageAdapter storage,
@@ -78,6 +89,10 @@ public sealed class CostTrackingService : ICostTracker
         _observations = observations;
         _options = options ?? new CostTrackingOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(_options.RecentCompletionsPerThread, nameof(options));
+        if (_options.IdleThreadEviction is { } idle && idle <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), idle, "IdleThreadEviction must be positive.");
+        }
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -127,12 +142,12 @@ public sealed class CostTrackingService : ICostTracker
         ArgumentOutOfRangeException.ThrowIfNegative(request.MaxOutputTokens);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var state = _threads.GetOrAdd(request.ThreadId, static id => new ThreadState(id));
+        EvictIdleThreads();
         var estimateTokens = request.EstimatedInputTokens + request.MaxOutputTokens;
         var estimateCost = EstimateMaxCost(request.Pricing, request.EstimatedInputTokens, request.MaxOutputTokens);
 
         Refusal? refusal;
-        await state.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = await LockStateAsync(request.ThreadId, cancellationToken).ConfigureAwait(false);
         try
         {
             await EnsureLoadedAsync(state, cancellationToken).ConfigureAwait(false);
@@ -167,14 +182,12 @@ public sealed class CostTrackingService : ICostTracker
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentNullException.ThrowIfNull(usage);
         var request = reservation.Request;
-        var state = _threads.GetOrAdd(request.ThreadId, static id => new ThreadState(id));
-
         CallCost result;
         CostLedgerEntry entry;
         UsageTotals totalAfter;
 
         // Not cancellable on purpose (see the class remarks).
-        await state.Lock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        var state = await LockStateAsync(request.ThreadId, CancellationToken.None).ConfigureAwait(false);
         try
         {
             await EnsureLoadedAsync(state, CancellationToken.None).ConfigureAwait(false);
@@ -277,14 +290,27 @@ public sealed class CostTrackingService : ICostTracker
     public async ValueTask ReleaseAsync(CostReservation reservation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        if (!_threads.TryGetValue(reservation.Request.ThreadId, out var state))
+        ThreadState? state;
+        while (true)
         {
-            return;
+            // A thread that is not resident holds no reservation (threads with holds are never evicted).
+            if (!_threads.TryGetValue(reservation.Request.ThreadId, out state))
+            {
+                return;
+            }
+
+            await state.Lock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            if (!state.Evicted)
+            {
+                break;
+            }
+
+            state.Lock.Release();
         }
 
-        await state.Lock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
+            state.LastUsed = _time.GetUtcNow();
             if (state.Active.Remove(reservation.Id, out var held))
             {
                 state.ReservedCost -= held.ReservedCost;
@@ -302,8 +328,7 @@ public sealed class CostTrackingService : ICostTracker
     public async Task<ThreadUsage> GetThreadUsageAsync(string threadId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(threadId);
-        var state = _threads.GetOrAdd(threadId, static id => new ThreadState(id));
-        await state.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = await LockStateAsync(threadId, cancellationToken).ConfigureAwait(false);
         try
         {
             await EnsureLoadedAsync(state, cancellationToken).ConfigureAwait(false);
@@ -338,6 +363,76 @@ public sealed class CostTrackingService : ICostTracker
 
         return result;
     }
+
+    /// <summary>
+    /// The thread's resident state, locked. An evicted state (dropped by <see cref="EvictIdleThreads"/> while this
+    /// caller waited for its lock) is never used: the caller retries and gets, or creates, the one now in the map, so
+    /// two states of one thread never both take calls.
+    /// </summary>
+    private async ValueTask<ThreadState> LockStateAsync(string threadId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var state = _threads.GetOrAdd(threadId, static id => new ThreadState(id));
+            await state.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!state.Evicted)
+            {
+                state.LastUsed = _time.GetUtcNow();
+                return state;
+            }
+
+            state.Lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Drops threads idle for <see cref="CostTrackingOptions.IdleThreadEviction"/>. Only a state whose lock is free,
+    /// with nothing reserved and every settlement in the ledger, is dropped: rebuilding it from the ledger then gives
+    /// the same totals, so limits hold. It is marked evicted under its lock before it leaves the map, so a caller
+    /// already waiting for it retries (see <see cref="LockStateAsync"/>).
+    /// </summary>
+    private void EvictIdleThreads()
+    {
+        if (_options.IdleThreadEviction is not { } idle)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var next = Interlocked.Read(ref _nextSweepTicks);
+        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, (now + (idle / 2)).UtcTicks, next) != next)
+        {
+            return;
+        }
+
+        foreach (var (threadId, state) in _threads)
+        {
+            if (!state.Lock.Wait(0))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (state.Active.Count == 0 && state.Unpersisted.Count == 0 && now - state.LastUsed >= idle)
+                {
+                    state.Evicted = true;
+                    _threads.TryRemove(new KeyValuePair<string, ThreadState>(threadId, state));
+                    Interlocked.Increment(ref _evictedThreadStates);
+                }
+            }
+            finally
+            {
+                state.Lock.Release();
+            }
+        }
+    }
+
+    /// <summary>Whether the thread's state is in memory (for tests of idle eviction).</summary>
+    internal bool IsThreadResident(string threadId) => _threads.ContainsKey(threadId);
+
+    /// <summary>How many thread states idle eviction has dropped (for tests).</summary>
+    internal long EvictedThreadStates => Interlocked.Read(ref _evictedThreadStates);
 
     private Refusal? Check(ThreadState state, CostReservationRequest request, decimal? estimateCost, long estimateTokens)
     {
@@ -551,6 +646,11 @@ public sealed class CostTrackingService : ICostTracker
         public SemaphoreSlim Lock { get; } = new(1, 1);
 
         public bool Loaded { get; set; }
+
+        /// <summary>Set (under the lock) when the state leaves the map; whoever then takes the lock must not use it.</summary>
+        public bool Evicted { get; set; }
+
+        public DateTimeOffset LastUsed { get; set; }
 
         public Totals Total { get; } = new();
 

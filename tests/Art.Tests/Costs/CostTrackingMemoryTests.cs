@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Art.Context;
 using Art.Costs;
 using Art.Models;
 using Art.Reasoning;
@@ -181,5 +182,120 @@ public sealed class CostTrackingMemoryTests
         public Task ClearAsync(string? collection = null, CancellationToken cancellationToken = default) => _inner.ClearAsync(collection, cancellationToken);
 
         public ValueTask DisposeAsync() => _inner.DisposeAsync();
+    }
+}
+
+/// <summary>Idle thread states are dropped and rebuilt from the ledger with the same totals and limits.</summary>
+public sealed class CostTrackingEvictionTests
+{
+    private static readonly ModelPricing OnePerMillion = new() { InputPerMillion = 1m, OutputPerMillion = 1m };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static CostReservationRequest Request(string thread, CostPreferences? prefs = null, long input = 1_000_000) => new()
+    {
+        ThreadId = thread,
+        InstanceId = "inst",
+        ModelId = "m",
+        Pricing = OnePerMillion,
+        Preferences = prefs,
+        EstimatedInputTokens = input,
+        MaxOutputTokens = 0,
+    };
+
+    [Fact]
+    public async Task ReserveAsync_AfterIdleEviction_ReloadsIdenticalTotalsAndStillEnforcesLimit()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var storage = new InMemoryStorageAdapter();
+        var tracker = new CostTrackingService(storage, options: new CostTrackingOptions { IdleThreadEviction = TimeSpan.FromMinutes(10) }, timeProvider: time);
+        var limit = new CostPreferences { MaxCostPerThread = 2.5m };
+
+        var first = await tracker.ReserveAsync(Request("t", limit), Ct);
+        var firstCost = await tracker.SettleAsync(first, new TokenUsage { InputTokens = 1_000_000 }, cancellationToken: Ct);
+        await tracker.SettleAsync(await tracker.ReserveAsync(Request("t", limit), Ct), new TokenUsage { InputTokens = 1_000_000, CachedInputTokens = 10 }, cancellationToken: Ct);
+        var released = await tracker.ReserveAsync(Request("t", limit, input: 100), Ct);
+        await tracker.ReleaseAsync(released, Ct);
+        var busy = await tracker.ReserveAsync(Request("busy", input: 10), Ct);
+        var expected = await tracker.GetThreadUsageAsync("t", Ct);
+
+        time.Advance(TimeSpan.FromMinutes(11));
+        await tracker.ReleaseAsync(await tracker.ReserveAsync(Request("other", input: 1), Ct), Ct);
+        Assert.False(tracker.IsThreadResident("t"));
+        Assert.True(tracker.IsThreadResident("busy")); // a reservation in flight pins its thread
+
+        var reloaded = await tracker.GetThreadUsageAsync("t", Ct);
+        Assert.True(tracker.IsThreadResident("t"));
+        Assert.Equal(expected.Total, reloaded.Total);
+        Assert.Equal(expected.ByInstance["inst"], reloaded.ByInstance["inst"]);
+        Assert.Equal(expected.ByModel["inst/m"], reloaded.ByModel["inst/m"]);
+        Assert.Equal(2m, reloaded.Total.Cost);
+
+        var ex = await Assert.ThrowsAsync<BudgetExceededException>(async () => await tracker.ReserveAsync(Request("t", limit), Ct));
+        Assert.Equal(2m, ex.Committed);
+        Assert.Equal(firstCost, await tracker.SettleAsync(first, new TokenUsage { InputTokens = 5 }, cancellationToken: Ct));
+        Assert.Equal(2, (await tracker.GetThreadUsageAsync("t", Ct)).Total.Calls);
+
+        await tracker.SettleAsync(busy, new TokenUsage { InputTokens = 10 }, cancellationToken: Ct);
+        Assert.Equal(0m, (await tracker.GetThreadUsageAsync("busy", Ct)).ReservedCost);
+    }
+
+    [Fact]
+    public async Task ConcurrentCallsDuringEviction_HardLimitHoldsAndNothingIsLost()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var storage = new InMemoryStorageAdapter();
+        var tracker = new CostTrackingService(storage, options: new CostTrackingOptions { IdleThreadEviction = TimeSpan.FromMinutes(1) }, timeProvider: time);
+        var limit = new CostPreferences { MaxCostPerThread = 200m };
+        var settled = 0;
+
+        // At least 320 attempts of 1 USD against a 200 USD limit, while an evictor keeps making the thread look idle and
+        // sweeping, so states are dropped and rebuilt from the ledger between (and while waiting for) calls.
+        var workers = Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            // 40 attempts each, and on (bounded) until the evictor has dropped the state several times mid-run. The short
+            // real pauses leave moments when no worker holds the thread, which is when eviction may take it.
+            for (var i = 0; i < 3_000 && (i < 40 || tracker.EvictedThreadStates < 5); i++)
+            {
+                await Task.Delay(1, Ct);
+                try
+                {
+                    var r = await tracker.ReserveAsync(Request("t", limit), Ct);
+                    await Task.Yield();
+                    await tracker.SettleAsync(r, new TokenUsage { InputTokens = 1_000_000 }, cancellationToken: Ct);
+                    Interlocked.Increment(ref settled);
+                }
+                catch (BudgetExceededException)
+                {
+                }
+
+                _ = await tracker.GetThreadUsageAsync("t", Ct);
+            }
+        }, Ct)));
+        var evictor = Task.Run(async () =>
+        {
+            while (!workers.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromMinutes(2));
+                await tracker.ReleaseAsync(await tracker.ReserveAsync(Request("t", limit, input: 0), Ct), Ct);
+            }
+        }, Ct);
+        await Task.WhenAll(workers, evictor).WaitAsync(TimeSpan.FromSeconds(120), Ct);
+
+        var usage = await new CostTrackingService(storage).GetThreadUsageAsync("t", Ct);
+        Assert.InRange(settled, 1, 200);
+        Assert.Equal(settled, usage.Total.Calls);
+        Assert.Equal(settled, usage.Total.Cost);
+        var live = await tracker.GetThreadUsageAsync("t", Ct);
+        Assert.Equal(usage.Total, live.Total);
+        Assert.Equal(0m, live.ReservedCost);
+        Assert.True(tracker.EvictedThreadStates >= 5, $"only {tracker.EvictedThreadStates} evictions: the test did not exercise eviction under load");
+    }
+
+    [Fact]
+    public void Constructor_NonPositiveIdleEviction_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new CostTrackingService(new InMemoryStorageAdapter(), options: new CostTrackingOptions { IdleThreadEviction = TimeSpan.Zero }));
     }
 }
