@@ -18,6 +18,22 @@ public sealed record CostTrackingOptions
     /// Token limits are checked either way.
     /// </summary>
     public bool AllowUnknownPriceUnderCostLimit { get; init; }
+
+    /// <summary>
+    /// How many completed (settled or released) reservation ids each thread remembers in memory, so that a repeated
+    /// settle or release of a recent reservation is answered without touching storage. Older settlements are still
+    /// recognised through the ledger; only a settle of a long-released reservation is no longer recognised (see
+    /// <see cref="CostTrackingService"/>). Bounded so that a long-running server does not grow by one entry per call.
+    /// </summary>
+    public int RecentCompletionsPerThread { get; init; } = 256;
+
+    /// <summary>
+    /// When set, a thread's in-memory state is dropped after it has been unused this long with no call in flight and
+    /// every settlement persisted; its next use rebuilds it from the ledger (the restart path). Null (default) keeps
+    /// every thread seen for the life of the process. Idle threads are swept at most once per half this interval, on
+    /// <see cref="CostTrackingService.ReserveAsync"/>.
+    /// </summary>
+    public TimeSpan? IdleThreadEviction { get; init; }
 }
 
 /// <summary>
@@ -31,6 +47,21 @@ public sealed record CostTrackingOptions
 /// that costs more than it reserved is still recorded truthfully (the money was spent) and further calls are refused.</para>
 /// <para>Settlement and release are not cancellable: the money was spent or the hold must go, whatever the caller's
 /// token says. Each reservation is settled or released once; later calls for it are no-ops.</para>
+/// <para>Exactly-once without unbounded memory: a reservation's identity is its <see cref="CostReservation.Id"/>, not the
+/// object (a copy made with <c>with</c> or read back from JSON settles the same hold), so a weak table keyed by the object
+/// would not do. While a reservation is in flight it is in the thread's active set, and settling or releasing it
+/// removes it from there under the thread's lock: that is what makes completion exactly-once. After completion the
+/// id is kept only in a bounded per-thread FIFO of recent completions
+/// (<see cref="CostTrackingOptions.RecentCompletionsPerThread"/>), so an immediate repeat returns the first result
+/// from memory. A settle of an id that is neither active nor recent looks the id up in the ledger (the durable record
+/// of every settlement, and the same path that serves settlements made before a restart): if it is there, its
+/// recorded cost is returned and nothing is counted again. Settlements whose ledger write failed are not in the ledger,
+/// so their results are kept (outside the bound; one per failed write) until the thread state is dropped. The one
+/// thing the bound gives up: a settle of a reservation released more than
+/// <see cref="CostTrackingOptions.RecentCompletionsPerThread"/> completions ago is recorded as spend, exactly as it
+/// already was after a restart (a release leaves no ledger trace). That errs towards counting money, never towards
+/// losing it. The same holds once an idle thread's state is dropped (<see cref="CostTrackingOptions.IdleThreadEviction"/>):
+/// its recent completions go with it, its totals are rebuilt from the ledger on next use.</para>
 /// <para>COST_WARNING fires when a settlement moves the thread's known total from below <c>WarnCostThreshold</c> to at
 /// or above it. Because the total is rebuilt from the ledger, a restarted process does not fire again for a threshold
 /// already crossed, and a raised threshold fires again when it is crossed.</para>
@@ -43,6 +74,8 @@ public sealed class CostTrackingService : ICostTracker
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ThreadState> _threads = new(StringComparer.Ordinal);
+    private long _nextSweepTicks;
+    private long _evictedThreadStates;
 
     public CostTrackingService(
         IStorageAdapter storage,
@@ -55,6 +88,11 @@ public sealed class CostTrackingService : ICostTracker
         _storage = storage;
         _observations = observations;
         _options = options ?? new CostTrackingOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.RecentCompletionsPerThread, nameof(options));
+        if (_options.IdleThreadEviction is { } idle && idle <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), idle, "IdleThreadEviction must be positive.");
+        }
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -104,12 +142,12 @@ public sealed class CostTrackingService : ICostTracker
         ArgumentOutOfRangeException.ThrowIfNegative(request.MaxOutputTokens);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var state = _threads.GetOrAdd(request.ThreadId, static id => new ThreadState(id));
+        EvictIdleThreads();
         var estimateTokens = request.EstimatedInputTokens + request.MaxOutputTokens;
         var estimateCost = EstimateMaxCost(request.Pricing, request.EstimatedInputTokens, request.MaxOutputTokens);
 
         Refusal? refusal;
-        await state.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = await LockStateAsync(request.ThreadId, cancellationToken).ConfigureAwait(false);
         try
         {
             await EnsureLoadedAsync(state, cancellationToken).ConfigureAwait(false);
@@ -144,32 +182,45 @@ public sealed class CostTrackingService : ICostTracker
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentNullException.ThrowIfNull(usage);
         var request = reservation.Request;
-        var state = _threads.GetOrAdd(request.ThreadId, static id => new ThreadState(id));
-
         CallCost result;
         CostLedgerEntry entry;
         UsageTotals totalAfter;
 
         // Not cancellable on purpose (see the class remarks).
-        await state.Lock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        var state = await LockStateAsync(request.ThreadId, CancellationToken.None).ConfigureAwait(false);
         try
         {
             await EnsureLoadedAsync(state, CancellationToken.None).ConfigureAwait(false);
-            if (state.Settled.TryGetValue(reservation.Id, out var earlier))
-            {
-                _logger.LogDebug("Reservation {ReservationId} of thread {ThreadId} is already settled; ignoring the second settlement", reservation.Id, request.ThreadId);
-                return earlier;
-            }
-
             var cost = providerCost ?? UsagePricing.Calculate(request.Pricing, usage);
             result = new CallCost { Cost = cost, Usage = usage, FromProvider = providerCost is not null };
-            if (state.Released.Contains(reservation.Id))
+
+            var held = state.Active.Remove(reservation.Id, out var active) ? active : null;
+            if (held is null)
             {
-                _logger.LogWarning("Reservation {ReservationId} of thread {ThreadId} was released before it was settled; the settlement is not recorded", reservation.Id, request.ThreadId);
-                return result;
+                if (state.TryGetCompleted(reservation.Id, out var earlier))
+                {
+                    if (earlier is null)
+                    {
+                        _logger.LogWarning("Reservation {ReservationId} of thread {ThreadId} was released before it was settled; the settlement is not recorded", reservation.Id, request.ThreadId);
+                        return result;
+                    }
+
+                    _logger.LogDebug("Reservation {ReservationId} of thread {ThreadId} is already settled; ignoring the second settlement", reservation.Id, request.ThreadId);
+                    return earlier;
+                }
+
+                // Neither in flight nor recent: settled long ago or before a restart, or never settled here at all.
+                var recorded = await _storage.GetAsync<CostLedgerEntry>(CostLedgerEntry.Collection, reservation.Id, CancellationToken.None).ConfigureAwait(false);
+                if (recorded is not null)
+                {
+                    _logger.LogDebug("Reservation {ReservationId} of thread {ThreadId} is already in the ledger; ignoring the second settlement", reservation.Id, request.ThreadId);
+                    var first = ToCallCost(recorded);
+                    state.RememberCompleted(reservation.Id, first, _options.RecentCompletionsPerThread);
+                    return first;
+                }
             }
 
-            if (state.Active.Remove(reservation.Id, out var held))
+            if (held is not null)
             {
                 state.ReservedCost -= held.ReservedCost;
                 state.ReservedTokens -= held.ReservedTokens;
@@ -208,7 +259,7 @@ public sealed class CostTrackingService : ICostTracker
 
             // Memory first: the money is spent even if the ledger write fails, and limits must see it.
             state.Apply(entry);
-            state.Settled[reservation.Id] = result;
+            state.RememberCompleted(reservation.Id, result, _options.RecentCompletionsPerThread);
             totalAfter = state.Total.ToTotals();
             try
             {
@@ -216,6 +267,8 @@ public sealed class CostTrackingService : ICostTracker
             }
             catch (Exception ex)
             {
+                // Not in the ledger, so the ledger cannot answer a repeat once the id leaves the recent FIFO: keep it.
+                state.Unpersisted[reservation.Id] = result;
                 _logger.LogError(ex, "Could not write the cost ledger entry {EntryId} of thread {ThreadId}; the totals in memory include it", entry.Id, entry.ThreadId);
                 throw;
             }
@@ -237,19 +290,32 @@ public sealed class CostTrackingService : ICostTracker
     public async ValueTask ReleaseAsync(CostReservation reservation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        if (!_threads.TryGetValue(reservation.Request.ThreadId, out var state))
+        ThreadState? state;
+        while (true)
         {
-            return;
+            // A thread that is not resident holds no reservation (threads with holds are never evicted).
+            if (!_threads.TryGetValue(reservation.Request.ThreadId, out state))
+            {
+                return;
+            }
+
+            await state.Lock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            if (!state.Evicted)
+            {
+                break;
+            }
+
+            state.Lock.Release();
         }
 
-        await state.Lock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
+            state.LastUsed = _time.GetUtcNow();
             if (state.Active.Remove(reservation.Id, out var held))
             {
                 state.ReservedCost -= held.ReservedCost;
                 state.ReservedTokens -= held.ReservedTokens;
-                state.Released.Add(reservation.Id);
+                state.RememberCompleted(reservation.Id, null, _options.RecentCompletionsPerThread);
             }
         }
         finally
@@ -262,8 +328,7 @@ public sealed class CostTrackingService : ICostTracker
     public async Task<ThreadUsage> GetThreadUsageAsync(string threadId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(threadId);
-        var state = _threads.GetOrAdd(threadId, static id => new ThreadState(id));
-        await state.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = await LockStateAsync(threadId, cancellationToken).ConfigureAwait(false);
         try
         {
             await EnsureLoadedAsync(state, cancellationToken).ConfigureAwait(false);
@@ -298,6 +363,76 @@ public sealed class CostTrackingService : ICostTracker
 
         return result;
     }
+
+    /// <summary>
+    /// The thread's resident state, locked. An evicted state (dropped by <see cref="EvictIdleThreads"/> while this
+    /// caller waited for its lock) is never used: the caller retries and gets, or creates, the one now in the map, so
+    /// two states of one thread never both take calls.
+    /// </summary>
+    private async ValueTask<ThreadState> LockStateAsync(string threadId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var state = _threads.GetOrAdd(threadId, static id => new ThreadState(id));
+            await state.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!state.Evicted)
+            {
+                state.LastUsed = _time.GetUtcNow();
+                return state;
+            }
+
+            state.Lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Drops threads idle for <see cref="CostTrackingOptions.IdleThreadEviction"/>. Only a state whose lock is free,
+    /// with nothing reserved and every settlement in the ledger, is dropped: rebuilding it from the ledger then gives
+    /// the same totals, so limits hold. It is marked evicted under its lock before it leaves the map, so a caller
+    /// already waiting for it retries (see <see cref="LockStateAsync"/>).
+    /// </summary>
+    private void EvictIdleThreads()
+    {
+        if (_options.IdleThreadEviction is not { } idle)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var next = Interlocked.Read(ref _nextSweepTicks);
+        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, (now + (idle / 2)).UtcTicks, next) != next)
+        {
+            return;
+        }
+
+        foreach (var (threadId, state) in _threads)
+        {
+            if (!state.Lock.Wait(0))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (state.Active.Count == 0 && state.Unpersisted.Count == 0 && now - state.LastUsed >= idle)
+                {
+                    state.Evicted = true;
+                    _threads.TryRemove(new KeyValuePair<string, ThreadState>(threadId, state));
+                    Interlocked.Increment(ref _evictedThreadStates);
+                }
+            }
+            finally
+            {
+                state.Lock.Release();
+            }
+        }
+    }
+
+    /// <summary>Whether the thread's state is in memory (for tests of idle eviction).</summary>
+    internal bool IsThreadResident(string threadId) => _threads.ContainsKey(threadId);
+
+    /// <summary>How many thread states idle eviction has dropped (for tests).</summary>
+    internal long EvictedThreadStates => Interlocked.Read(ref _evictedThreadStates);
 
     private Refusal? Check(ThreadState state, CostReservationRequest request, decimal? estimateCost, long estimateTokens)
     {
@@ -359,28 +494,46 @@ public sealed class CostTrackingService : ICostTracker
             CostLedgerEntry.Collection, FilterOptions.WhereEquals("threadId", state.ThreadId), cancellationToken).ConfigureAwait(false);
         foreach (var entry in entries)
         {
-            if (state.Settled.ContainsKey(entry.Id))
-            {
-                continue;
-            }
-
             state.Apply(entry);
-            state.Settled[entry.Id] = new CallCost
-            {
-                Cost = entry.Cost,
-                FromProvider = entry.FromProvider,
-                Usage = new TokenUsage
-                {
-                    InputTokens = entry.InputTokens,
-                    OutputTokens = entry.OutputTokens,
-                    CachedInputTokens = entry.CachedInputTokens,
-                    CacheWriteTokens = entry.CacheWriteTokens,
-                    ReasoningTokens = entry.ReasoningTokens,
-                },
-            };
         }
 
         state.Loaded = true;
+    }
+
+    private static CallCost ToCallCost(CostLedgerEntry entry) => new()
+    {
+        Cost = entry.Cost,
+        FromProvider = entry.FromProvider,
+        Usage = new TokenUsage
+        {
+            InputTokens = entry.InputTokens,
+            OutputTokens = entry.OutputTokens,
+            CachedInputTokens = entry.CachedInputTokens,
+            CacheWriteTokens = entry.CacheWriteTokens,
+            ReasoningTokens = entry.ReasoningTokens,
+        },
+    };
+
+    /// <summary>
+    /// Per-reservation bookkeeping the tracker retains for a thread (active holds, recent completions, unpersisted
+    /// settlements); for tests that check memory stays bounded. Zero for a thread this process has not seen.
+    /// </summary>
+    internal int RetainedReservationEntries(string threadId)
+    {
+        if (!_threads.TryGetValue(threadId, out var state))
+        {
+            return 0;
+        }
+
+        state.Lock.Wait();
+        try
+        {
+            return state.Active.Count + state.RecentCount + state.Unpersisted.Count;
+        }
+        finally
+        {
+            state.Lock.Release();
+        }
     }
 
     private async Task RecordLimitReachedAsync(CostReservationRequest request, Refusal refusal)
@@ -494,6 +647,11 @@ public sealed class CostTrackingService : ICostTracker
 
         public bool Loaded { get; set; }
 
+        /// <summary>Set (under the lock) when the state leaves the map; whoever then takes the lock must not use it.</summary>
+        public bool Evicted { get; set; }
+
+        public DateTimeOffset LastUsed { get; set; }
+
         public Totals Total { get; } = new();
 
         public Dictionary<string, Totals> ByInstance { get; } = new(StringComparer.Ordinal);
@@ -506,10 +664,33 @@ public sealed class CostTrackingService : ICostTracker
 
         public Dictionary<string, CostReservation> Active { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Settled reservation ids (including ledger entries loaded at start), so a second settlement is a no-op.</summary>
-        public Dictionary<string, CallCost> Settled { get; } = new(StringComparer.Ordinal);
+        /// <summary>Settlements whose ledger write failed, so the ledger cannot recognise a repeat (one per failure).</summary>
+        public Dictionary<string, CallCost> Unpersisted { get; } = new(StringComparer.Ordinal);
 
-        public HashSet<string> Released { get; } = new(StringComparer.Ordinal);
+        /// <summary>Recently completed ids: the settled result, or null for a release. Bounded by <see cref="_recentOrder"/>.</summary>
+        private readonly Dictionary<string, CallCost?> _recent = new(StringComparer.Ordinal);
+
+        private readonly Queue<string> _recentOrder = new();
+
+        public int RecentCount => _recent.Count;
+
+        public bool TryGetCompleted(string id, out CallCost? result) =>
+            _recent.TryGetValue(id, out result) || Unpersisted.TryGetValue(id, out result);
+
+        /// <summary>Remembers a completion, forgetting the oldest beyond <paramref name="capacity"/> (FIFO).</summary>
+        public void RememberCompleted(string id, CallCost? result, int capacity)
+        {
+            if (capacity == 0 || !_recent.TryAdd(id, result))
+            {
+                return;
+            }
+
+            _recentOrder.Enqueue(id);
+            while (_recentOrder.Count > capacity)
+            {
+                _recent.Remove(_recentOrder.Dequeue());
+            }
+        }
 
         public void Apply(CostLedgerEntry entry)
         {
