@@ -106,11 +106,9 @@ public sealed partial class ModelRouter : IModelRouter
             _registryReady = true;
         }
 
-        if (request.Reasoning.AutoDetectCapabilities)
-        {
-            // Register what discoverable instances say about their models first, so the filters below see it.
-            await _discovery.DiscoverForAsync(request, cancellationToken).ConfigureAwait(false);
-        }
+        // Register the models installed on local instances without a configured model and, when the thread asks for
+        // auto-detection, what discoverable instances say about their models first, so the filters below see it.
+        await _discovery.DiscoverForAsync(request, cancellationToken).ConfigureAwait(false);
 
         return Select(request);
     }
