@@ -45,6 +45,7 @@ public sealed partial class ModelCapabilityDiscovery
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string InstanceId, string ModelId), Entry> _cache = new();
+    private readonly ConcurrentDictionary<string, Entry> _listings = new(StringComparer.Ordinal);
 
     public ModelCapabilityDiscovery(IProviderInstanceManager instances, IModelRegistry registry, ModelDiscoveryOptions? options = null, TimeProvider? timeProvider = null, ILogger<ModelCapabilityDiscovery>? logger = null)
     {
@@ -62,24 +63,36 @@ public sealed partial class ModelCapabilityDiscovery
 
     private int _requests;
 
+    /// <summary>Model listings requested so far (successful or not); for diagnostics and tests.</summary>
+    public int ListingRequests => Volatile.Read(ref _listingRequests);
+
+    private int _listingRequests;
+
     /// <summary>
-    /// Makes sure the registry knows what the candidate models of <paramref name="request"/> can do, when its thread
-    /// asks for auto-detection. Does nothing otherwise, or when no instance supports discovery.
+    /// Makes sure the registry knows which models the local instances without a configured model have installed
+    /// (always: it decides which models exist there, see <see cref="ListInstalledModelsAsync"/>), and, when the thread
+    /// asks for auto-detection, what the candidate models of <paramref name="request"/> can do.
     /// </summary>
     public async ValueTask DiscoverForAsync(RoutingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!request.Reasoning.AutoDetectCapabilities)
+        List<Task>? pending = null;
+        foreach (var config in _instances.Instances)
         {
-            return;
+            if (EnsureListing(config) is { } listing)
+            {
+                (pending ??= []).Add(listing);
+            }
         }
 
-        List<Task>? pending = null;
-        foreach (var (instanceId, modelId) in Candidates(request))
+        if (request.Reasoning.AutoDetectCapabilities)
         {
-            if (Ensure(instanceId, modelId) is { } task)
+            foreach (var (instanceId, modelId) in Candidates(request))
             {
-                (pending ??= []).Add(task);
+                if (Ensure(instanceId, modelId) is { } task)
+                {
+                    (pending ??= []).Add(task);
+                }
             }
         }
 
@@ -102,9 +115,35 @@ public sealed partial class ModelCapabilityDiscovery
         return _instances.TryGetAdapter(instanceId, out var adapter) ? _registry.GetModelInfo(adapter.ProviderName, modelId) : null;
     }
 
+    /// <summary>
+    /// Lists the models installed on a local instance that has no configured model (Ollama <c>/api/tags</c>) unless a
+    /// listing is cached, and registers each as a <see cref="ModelInfoSource.Discovered"/> entry, so the router, which
+    /// routes a local instance only to models known to be there, has something to choose from in the zero-configuration
+    /// case instead of guessing a catalog model that may not be pulled. Does nothing for remote instances and for
+    /// instances with a model configured (they pay nothing). Failures are logged and cached for
+    /// <see cref="ModelDiscoveryOptions.FailureTtl"/>; they never fail the call (an unreachable server then gives the
+    /// adapter's own error when the call is sent).
+    /// </summary>
+    public async Task ListInstalledModelsAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        if (EnsureListing(_instances.GetConfig(instanceId)) is { } task)
+        {
+            await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Forgets cached results (e.g. after a pull or delete), so the next call asks the provider again.</summary>
     public void Invalidate(string? instanceId = null, string? modelId = null)
     {
+        foreach (var key in _listings.Keys)
+        {
+            if (instanceId is null || key == instanceId)
+            {
+                _listings.TryRemove(key, out _);
+            }
+        }
+
         foreach (var key in _cache.Keys)
         {
             if ((instanceId is null || key.InstanceId == instanceId) && (modelId is null || key.ModelId == modelId))
@@ -200,6 +239,95 @@ public sealed partial class ModelCapabilityDiscovery
         return entry.Task;
     }
 
+    /// <summary>The listing to wait for, or null when the instance needs none or the cache answers.</summary>
+    private Task? EnsureListing(ProviderInstanceConfig config)
+    {
+        if (config.Model is { Length: > 0 } || !_instances.IsLocal(config.Id) || !_instances.TryGetAdapter(config.Id, out var adapter))
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        if (_listings.TryGetValue(config.Id, out var cached) && (!cached.Task.IsCompleted || cached.ExpiresAt > now))
+        {
+            return cached.Task.IsCompleted ? null : cached.Task;
+        }
+
+        var entry = new Entry();
+        if (cached is null ? !_listings.TryAdd(config.Id, entry) : !_listings.TryUpdate(config.Id, entry, cached))
+        {
+            return _listings.TryGetValue(config.Id, out var theirs) && !theirs.Task.IsCompleted ? theirs.Task : null;
+        }
+
+        _ = RunListingAsync(entry, adapter, config.Id);
+        return entry.Task;
+    }
+
+    private async Task RunListingAsync(Entry entry, IProviderAdapter adapter, string instanceId)
+    {
+        await Task.Yield();
+        Interlocked.Increment(ref _listingRequests);
+        using var timeout = new CancellationTokenSource(_options.Timeout, _time);
+        try
+        {
+            var listed = await adapter.ListModelsAsync(timeout.Token).ConfigureAwait(false);
+            var added = new List<ModelInfo>();
+            foreach (var model in listed)
+            {
+                if (string.IsNullOrWhiteSpace(model.Name))
+                {
+                    continue;
+                }
+
+                var known = _registry.GetModelInfo(adapter.ProviderName, model.Name);
+                if (known is { Source: ModelInfoSource.User or ModelInfoSource.Discovered })
+                {
+                    // The application's own entry, or one already learned (possibly richer, from /api/show): keep it.
+                    continue;
+                }
+
+                // Catalog facts of the same model id (a seed entry like "qwen3:4b") are better than "unknown".
+                var catalog = known ?? (model.Name.EndsWith(":latest", StringComparison.Ordinal)
+                    ? _registry.GetModelInfo(adapter.ProviderName, model.Name[..^":latest".Length])
+                    : null);
+                added.Add(new ModelInfo
+                {
+                    Provider = adapter.ProviderName,
+                    ModelId = model.Name,
+                    DisplayName = model.DisplayName ?? catalog?.DisplayName,
+                    Capabilities = model.Capabilities ?? catalog?.Capabilities ?? new Dictionary<ModelCapability, bool>(),
+                    ContextWindow = model.ContextWindow ?? catalog?.ContextWindow,
+                    MaxOutputTokens = model.MaxOutputTokens ?? catalog?.MaxOutputTokens,
+                    Pricing = ModelPricing.Free,
+                    Source = ModelInfoSource.Discovered,
+
+                    // No timestamp: a listing says the model exists, not what it can do, so capability auto-detection
+                    // (which trusts only stamped Discovered entries) still asks /api/show about it.
+                    UpdatedAt = null,
+                });
+            }
+
+            if (added.Count > 0)
+            {
+                await _registry.RegisterModelsAsync(added, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            entry.ExpiresAt = _time.GetUtcNow() + _options.Ttl;
+            Log.Listed(_logger, instanceId, listed.Count, added.Count);
+        }
+#pragma warning disable CA1031 // Listing is best effort: routing goes on with what the registry knows; the failure is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            entry.ExpiresAt = _time.GetUtcNow() + _options.FailureTtl;
+            Log.ListingFailed(_logger, instanceId, ex);
+        }
+        finally
+        {
+            entry.Complete();
+        }
+    }
+
     private async Task RunAsync(Entry entry, IModelDiscovery discovery, string instanceId, string modelId)
     {
         await Task.Yield();
@@ -254,5 +382,11 @@ public sealed partial class ModelCapabilityDiscovery
 
         [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Could not discover {InstanceId}/{ModelId}; routing uses what the registry knows")]
         public static partial void Failed(ILogger logger, string instanceId, string modelId, Exception exception);
+
+        [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Listed {InstanceId}: {ListedCount} installed model(s), {RegisteredCount} newly registered")]
+        public static partial void Listed(ILogger logger, string instanceId, int listedCount, int registeredCount);
+
+        [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "Could not list the models installed on {InstanceId}; routing uses what the registry knows")]
+        public static partial void ListingFailed(ILogger logger, string instanceId, Exception exception);
     }
 }

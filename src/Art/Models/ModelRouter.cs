@@ -55,7 +55,9 @@ public sealed record ModelRouterOptions
 /// The primary target takes the half-open probe; fallbacks are only checked for availability.</para>
 /// <para><b>Model resolution</b> for an instance: the step's explicit model &gt; the thread's <c>Model</c> (for the thread's own
 /// instance) &gt; the instance's <c>Model</c> &gt; the registry's cheapest fitting model of the provider (for a local
-/// instance: of its Discovered/User models, and only when the instance was pinned and none fits, of the catalog).</para>
+/// instance: of its Discovered/User models, and only when the instance was pinned and none fits, of the catalog). A local
+/// instance with no model configured has its installed models listed first (<see cref="ModelCapabilityDiscovery"/>,
+/// Ollama <c>/api/tags</c>, cached), so the catalog is used only when that listing is empty or failed.</para>
 /// </remarks>
 public sealed partial class ModelRouter : IModelRouter
 {
@@ -106,11 +108,9 @@ public sealed partial class ModelRouter : IModelRouter
             _registryReady = true;
         }
 
-        if (request.Reasoning.AutoDetectCapabilities)
-        {
-            // Register what discoverable instances say about their models first, so the filters below see it.
-            await _discovery.DiscoverForAsync(request, cancellationToken).ConfigureAwait(false);
-        }
+        // Register the models installed on local instances without a configured model and, when the thread asks for
+        // auto-detection, what discoverable instances say about their models first, so the filters below see it.
+        await _discovery.DiscoverForAsync(request, cancellationToken).ConfigureAwait(false);
 
         return Select(request);
     }
