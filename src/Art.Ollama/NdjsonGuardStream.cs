@@ -1,3 +1,4 @@
+using Art.Reasoning;
 using System.Text;
 using System.Text.Json;
 
@@ -10,9 +11,8 @@ namespace Art.Ollama;
 /// then the failure, in order. Reads also honour the token of the request that opened the body, so cancelling a call
 /// stops a read blocked on a silent server (and closes the connection, which Ollama notices).
 /// </summary>
-internal sealed class NdjsonGuardStream : Stream
+internal sealed class NdjsonGuardStream : ForwardOnlyReadStream
 {
-    private readonly Stream _inner;
     private readonly string? _instanceId;
     private readonly CancellationToken _requestToken;
     private readonly MemoryStream _line = new();
@@ -20,30 +20,11 @@ internal sealed class NdjsonGuardStream : Stream
     private ProviderException? _pending;
 
     public NdjsonGuardStream(Stream inner, string? instanceId, CancellationToken requestToken)
+        : base(inner)
     {
-        _inner = inner;
         _instanceId = instanceId;
         _requestToken = requestToken;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException("This stream is read-only and forward-only.");
-
-    public override long Position
-    {
-        get => throw new NotSupportedException("This stream is read-only and forward-only.");
-        set => throw new NotSupportedException("This stream is read-only and forward-only.");
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -57,7 +38,7 @@ internal sealed class NdjsonGuardStream : Stream
         {
             try
             {
-                read = await _inner.ReadAsync(buffer, linked.Token).ConfigureAwait(false);
+                read = await Inner.ReadAsync(buffer, linked.Token).ConfigureAwait(false);
             }
             catch (IOException ex) when (!linked.IsCancellationRequested)
             {
@@ -166,21 +147,10 @@ internal sealed class NdjsonGuardStream : Stream
         return s.Length > 200 ? s[..200] + "…" : s;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("This stream is read-only and forward-only.");
-
-    public override void SetLength(long value) => throw new NotSupportedException("This stream is read-only and forward-only.");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("This stream is read-only and forward-only.");
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _inner.Dispose();
             _line.Dispose();
         }
 

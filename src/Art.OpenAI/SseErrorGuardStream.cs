@@ -1,3 +1,4 @@
+using Art.Reasoning;
 using System.Text;
 using System.Text.Json;
 
@@ -9,13 +10,12 @@ namespace Art.OpenAI;
 /// DeepSeek's <c>insufficient_system_resource</c>) is withheld and, after everything before it has been read, the
 /// next read throws the classified <see cref="ProviderException"/>.
 /// </summary>
-internal sealed class SseErrorGuardStream : Stream
+internal sealed class SseErrorGuardStream : ForwardOnlyReadStream
 {
     private static readonly byte[] ErrorMarker = "\"error\""u8.ToArray();
     private static readonly byte[] ResourceMarker = "insufficient_system_resource"u8.ToArray();
     private static readonly byte[] FinishMarker = "\"finish_reason\""u8.ToArray();
 
-    private readonly Stream _inner;
     private readonly OpenAIErrorClassifier _classifier;
     private readonly MemoryStream _line = new();
     private readonly byte[] _readBuffer = new byte[8192];
@@ -27,31 +27,16 @@ internal sealed class SseErrorGuardStream : Stream
     private bool _sawFinish;
 
     public SseErrorGuardStream(Stream inner, OpenAIErrorClassifier classifier)
+        : base(inner)
     {
-        _inner = inner;
         _classifier = classifier;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException("This stream is read-only and forward-only.");
-
-    public override long Position { get => throw new NotSupportedException("This stream is read-only and forward-only."); set => throw new NotSupportedException("This stream is read-only and forward-only."); }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (_readyOffset >= _ready.Length && _pending is null && !_eof)
         {
-            var read = await _inner.ReadAsync(_readBuffer, cancellationToken).ConfigureAwait(false);
+            var read = await Inner.ReadAsync(_readBuffer, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 _eof = true;
@@ -192,21 +177,10 @@ internal sealed class SseErrorGuardStream : Stream
         return null;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("This stream is read-only and forward-only.");
-
-    public override void SetLength(long value) => throw new NotSupportedException("This stream is read-only and forward-only.");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("This stream is read-only and forward-only.");
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _inner.Dispose();
             _line.Dispose();
         }
 

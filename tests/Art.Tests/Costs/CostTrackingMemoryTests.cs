@@ -118,7 +118,7 @@ public sealed class CostTrackingMemoryTests
     [Fact]
     public async Task SettleAsync_LedgerWriteFailedAndOutOfRecentWindow_StillNotCountedTwice()
     {
-        var storage = new SwitchableStorage();
+        var storage = new FailingWritesStorage();
         var tracker = new CostTrackingService(storage, options: new CostTrackingOptions { RecentCompletionsPerThread = 1 });
         var failed = await tracker.ReserveAsync(Request(), Ct);
         storage.FailWrites = true;
@@ -160,28 +160,6 @@ public sealed class CostTrackingMemoryTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             new CostTrackingService(new InMemoryStorageAdapter(), options: new CostTrackingOptions { RecentCompletionsPerThread = -1 }));
-    }
-
-    private sealed class SwitchableStorage : IStorageAdapter
-    {
-        private readonly InMemoryStorageAdapter _inner = new();
-
-        public bool FailWrites { get; set; }
-
-        public Task<JsonElement?> GetAsync(string collection, string id, CancellationToken cancellationToken = default) => _inner.GetAsync(collection, id, cancellationToken);
-
-        public Task SetAsync(string collection, string id, JsonElement document, CancellationToken cancellationToken = default) =>
-            FailWrites ? throw new IOException("disk full") : _inner.SetAsync(collection, id, document, cancellationToken);
-
-        public Task DeleteAsync(string collection, string id, CancellationToken cancellationToken = default) => _inner.DeleteAsync(collection, id, cancellationToken);
-
-        public Task<IReadOnlyList<JsonElement>> QueryAsync(string collection, FilterOptions? filter = null, CancellationToken cancellationToken = default) => _inner.QueryAsync(collection, filter, cancellationToken);
-
-        public Task WriteBatchAsync(IReadOnlyList<StorageWrite> writes, CancellationToken cancellationToken = default) => _inner.WriteBatchAsync(writes, cancellationToken);
-
-        public Task ClearAsync(string? collection = null, CancellationToken cancellationToken = default) => _inner.ClearAsync(collection, cancellationToken);
-
-        public ValueTask DisposeAsync() => _inner.DisposeAsync();
     }
 }
 
